@@ -1,0 +1,94 @@
+"""Shared test fixtures: paths to the bundled real arXiv fixtures and a local HTTP server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ARXIV_FIXTURES = FIXTURES / "arxiv"
+
+
+@pytest.fixture
+def arxiv_fixtures() -> Path:
+    return ARXIV_FIXTURES
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Recorded:
+    path: str
+    params: dict[str, str]
+
+
+class FixtureServer:
+    """A real HTTP server on 127.0.0.1 that answers from a queue of replies per (path, params).
+
+    `add(path, reply, **params)` queues a reply for a request whose query contains `params`;
+    a queue's last reply repeats. Every request is recorded in `requests`.
+    """
+
+    def __init__(self) -> None:
+        self.routes: list[tuple[str, dict[str, str], list[Reply]]] = []
+        self.requests: list[Recorded] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                url = urlsplit(self.path)
+                params = dict(parse_qsl(url.query, keep_blank_values=True))
+                server.requests.append(Recorded(url.path, params))
+                reply = server.match(url.path, params)
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def add(self, path: str, *replies: Reply, **params: str) -> None:
+        self.routes.append((path, params, list(replies)))
+
+    def match(self, path: str, params: dict[str, str]) -> Reply:
+        # The most specific route (most matching params) wins.
+        candidates = [
+            route
+            for route in self.routes
+            if route[0] == path and all(params.get(k) == v for k, v in route[1].items())
+        ]
+        if not candidates:
+            return Reply(404, b"no fixture for this request")
+        _, _, replies = max(candidates, key=lambda route: len(route[1]))
+        return replies.pop(0) if len(replies) > 1 else replies[0]
+
+
+@pytest.fixture
+def fixture_server() -> Iterator[FixtureServer]:
+    server = FixtureServer()
+    server.thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
