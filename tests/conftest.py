@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from django.db import connection
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARXIV_FIXTURES = FIXTURES / "arxiv"
@@ -46,7 +47,7 @@ class FixtureServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 params = dict(parse_qsl(url.query, keep_blank_values=True))
                 server.requests.append(Recorded(url.path, params))
@@ -62,7 +63,9 @@ class FixtureServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -81,7 +84,8 @@ class FixtureServer:
         ]
         if not candidates:
             return Reply(404, b"no fixture for this request")
-        _, _, replies = max(candidates, key=lambda route: len(route[1]))
+        # Among equally specific routes, the one added last wins.
+        _, _, replies = max(reversed(candidates), key=lambda route: len(route[1]))
         return replies.pop(0) if len(replies) > 1 else replies[0]
 
 
@@ -92,3 +96,20 @@ def fixture_server() -> Iterator[FixtureServer]:
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings) -> None:
+    """Tests render pages without running collectstatic first."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def database_url() -> str:
+    """The test database as a DATABASE_URL, for subprocesses (workers, manage.py)."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"

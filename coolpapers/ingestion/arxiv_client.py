@@ -1,4 +1,4 @@
-"""HTTP access to arXiv: throttled to arXiv's rate, honours 503 Retry-After, retries with backoff."""
+"""HTTP access to arXiv: throttled to arXiv's rate, honours 503 Retry-After, backs off on errors."""
 
 from __future__ import annotations
 
@@ -98,7 +98,9 @@ class ArxivClient:
                     reason = f"HTTP {response.status_code}"
                     wait = delay
                 else:
-                    raise PermanentHTTPError(response.status_code, str(response.url), response.content)
+                    raise PermanentHTTPError(
+                        response.status_code, str(response.url), response.content
+                    )
             if attempt == self.max_retries:
                 raise TransientError(f"{url}: gave up after {attempt + 1} attempts, last {reason}")
             wait = min(wait, self.max_wait)

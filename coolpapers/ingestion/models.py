@@ -66,7 +66,7 @@ class IngestionJob(models.Model):
     def percent(self) -> int:
         if self.status == JobStatus.SUCCEEDED:
             return 100
-        return int(round(self.progress * 100))
+        return round(self.progress * 100)
 
     @property
     def is_active(self) -> bool:

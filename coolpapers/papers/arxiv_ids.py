@@ -6,9 +6,12 @@ import re
 from dataclasses import dataclass
 
 # New style: YYMM.NNNN (2007-2014) or YYMM.NNNNN (2015-), optional version.
-_NEW = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?")
+# re.ASCII: \d would otherwise also match other scripts' digits (full-width, Arabic-Indic).
+_NEW = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?", re.ASCII)
 # Old style: archive[.SUBJ]/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136.
-_OLD = re.compile(r"(?P<id>(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?")
+_OLD = re.compile(
+    r"(?P<id>(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?", re.ASCII
+)
 _PREFIXES = re.compile(
     r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/|oai:arxiv\.org:|arxiv:)",
     re.IGNORECASE,
@@ -49,6 +52,16 @@ def parse_arxiv_id(raw: str) -> ArxivId:
                     raise InvalidArxivId(f"{raw!r}: ids since 1501 have five digits after the dot")
                 if ident[:4] < "1501" and len(ident) != 9:
                     raise InvalidArxivId(f"{raw!r}: ids before 1501 have four digits after the dot")
+                if ident[:4] < "0704":
+                    raise InvalidArxivId(f"{raw!r}: YYMM.NNNN ids start at 0704 (April 2007)")
+            else:
+                yymm = ident[-7:-3]
+                if not 1 <= int(yymm[2:]) <= 12:
+                    raise InvalidArxivId(
+                        f"{raw!r} has month {yymm[2:]}; old ids are archive/YYMMNNN"
+                    )
+                if "0703" < yymm < "9108":
+                    raise InvalidArxivId(f"{raw!r}: old-style ids run from 9108 to 0703")
             version = int(m.group("v")) if m.group("v") else None
             if version == 0:
                 raise InvalidArxivId(f"{raw!r}: versions start at v1")

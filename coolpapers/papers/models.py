@@ -91,6 +91,9 @@ class PaperCategory(models.Model):
         ]
         indexes = [models.Index(fields=["category", "paper"])]
 
+    def __str__(self) -> str:
+        return f"{self.paper_id} in {self.category_id}"
+
 
 class Version(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")

@@ -15,11 +15,16 @@ CUTOFF = time(14, 0)
 ANNOUNCE_TIME = time(20, 0)
 
 
+def _eastern(moment: datetime) -> datetime:
+    """Eastern wall time; naive datetimes are UTC, never the server's local zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(EASTERN)
+
+
 def announcement_date(submitted: datetime) -> date:
     """The (Eastern) date of the daily list on which a submission made at `submitted` appears."""
-    if submitted.tzinfo is None:
-        submitted = submitted.replace(tzinfo=UTC)
-    local = submitted.astimezone(EASTERN)
+    local = _eastern(submitted)
     deadline = local.date() if local.time() < CUTOFF else local.date() + timedelta(days=1)
     weekday = deadline.weekday()  # Monday == 0
     if weekday <= 3:  # Monday..Thursday deadlines are announced that evening
@@ -31,7 +36,7 @@ def announcement_date(submitted: datetime) -> date:
 
 def latest_announcement(now: datetime) -> date:
     """The most recent announcement date at or before `now` (used by the daily harvest)."""
-    local = now.astimezone(EASTERN)
+    local = _eastern(now)
     day = local.date() if local.time() >= ANNOUNCE_TIME else local.date() - timedelta(days=1)
     while day.weekday() in (4, 5):  # no announcements on Friday and Saturday
         day -= timedelta(days=1)

@@ -7,7 +7,9 @@ import unicodedata
 
 _WS = re.compile(r"\s+")
 # TeX accent commands as arXiv writes them in author names: \"o, {\"o}, \'{e}, \c{c}, \ss ...
-_TEX_ACCENT = re.compile(r"\{?\\([\"'`^~=.]|[uvHckr](?=[{\s]))\s*\{?([A-Za-z])\}?\}?")
+_TEX_ACCENT = re.compile(
+    r"\{?\\([\"'`^~=.]|[uvHckr](?=[{\s]))\s*\{?(\\i(?![A-Za-z])|[A-Za-z])\}?\}?"
+)
 _TEX_SPECIAL = {
     r"\ss": "ß",
     r"\o": "ø",
@@ -18,7 +20,7 @@ _TEX_SPECIAL = {
     r"\AE": "Æ",
     r"\l": "ł",
     r"\L": "Ł",
-    r"\i": "ı",
+    r"\i": "\u0131",  # dotless i
 }
 _COMBINING = {
     '"': "\u0308",
@@ -35,8 +37,16 @@ _COMBINING = {
     "k": "\u0328",
     "r": "\u030a",
 }
+# A control word ends at the first non-letter and swallows the spaces or `{}` after it.
 _TEX_SPECIAL_RE = re.compile(
-    r"\{?(" + "|".join(re.escape(k) for k in sorted(_TEX_SPECIAL, key=len, reverse=True)) + r")\b\}?"
+    r"\{?("
+    + "|".join(re.escape(k) for k in sorted(_TEX_SPECIAL, key=len, reverse=True))
+    + r")(?![A-Za-z])(?:\{\}|\s+)?\}?"
+)
+
+# Letters NFKD does not split into base + accent.
+_FOLD_LETTERS = str.maketrans(
+    {"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "AE", "\u0131": "i"}
 )
 
 
@@ -51,7 +61,8 @@ def tex_accents_to_unicode(text: str) -> str:
         return text
 
     def accent(m: re.Match[str]) -> str:
-        return unicodedata.normalize("NFC", m.group(2) + _COMBINING[m.group(1)])
+        base = "i" if m.group(2) == "\\i" else m.group(2)  # \"{\i} is how TeX writes ï
+        return unicodedata.normalize("NFC", base + _COMBINING[m.group(1)])
 
     text = _TEX_ACCENT.sub(accent, text)
     return _TEX_SPECIAL_RE.sub(lambda m: _TEX_SPECIAL[m.group(1)], text)
@@ -62,5 +73,5 @@ def fold(text: str) -> str:
     text = tex_accents_to_unicode(text)
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    stripped = stripped.translate(str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "AE", "ı": "i"}))
+    stripped = stripped.translate(_FOLD_LETTERS)
     return squash(stripped).lower()

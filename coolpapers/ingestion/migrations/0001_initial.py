@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,30 +14,84 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='IngestionJob',
+            name="IngestionJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('file', 'File or directory on the server'), ('upload', 'Uploaded file'), ('oai', 'OAI-PMH harvest (set and dates)'), ('api_ids', 'arXiv API: import ids'), ('api_query', 'arXiv API: search query'), ('today', "Today's announcements (RSS + API)")], max_length=16)),
-                ('params', models.JSONField(blank=True, default=dict, help_text='Source parameters')),
-                ('upload', models.FileField(blank=True, upload_to='uploads/%Y/%m/%d/')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=16)),
-                ('created_count', models.PositiveIntegerField(default=0, verbose_name='created')),
-                ('updated_count', models.PositiveIntegerField(default=0, verbose_name='updated')),
-                ('unchanged_count', models.PositiveIntegerField(default=0, verbose_name='unchanged')),
-                ('rejected_count', models.PositiveIntegerField(default=0, verbose_name='rejected')),
-                ('progress', models.FloatField(default=0.0, help_text='Fraction done, 0 to 1')),
-                ('checkpoint', models.JSONField(blank=True, default=dict, help_text='Where a resumed run continues')),
-                ('error', models.TextField(blank=True, help_text='Why the job failed')),
-                ('log', models.TextField(blank=True, help_text='Rejected records and retried errors')),
-                ('cancel_requested', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('celery_task_id', models.CharField(blank=True, max_length=64)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("file", "File or directory on the server"),
+                            ("upload", "Uploaded file"),
+                            ("oai", "OAI-PMH harvest (set and dates)"),
+                            ("api_ids", "arXiv API: import ids"),
+                            ("api_query", "arXiv API: search query"),
+                            ("today", "Today's announcements (RSS + API)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "params",
+                    models.JSONField(blank=True, default=dict, help_text="Source parameters"),
+                ),
+                ("upload", models.FileField(blank=True, upload_to="uploads/%Y/%m/%d/")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("created_count", models.PositiveIntegerField(default=0, verbose_name="created")),
+                ("updated_count", models.PositiveIntegerField(default=0, verbose_name="updated")),
+                (
+                    "unchanged_count",
+                    models.PositiveIntegerField(default=0, verbose_name="unchanged"),
+                ),
+                ("rejected_count", models.PositiveIntegerField(default=0, verbose_name="rejected")),
+                ("progress", models.FloatField(default=0.0, help_text="Fraction done, 0 to 1")),
+                (
+                    "checkpoint",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Where a resumed run continues"
+                    ),
+                ),
+                ("error", models.TextField(blank=True, help_text="Why the job failed")),
+                (
+                    "log",
+                    models.TextField(blank=True, help_text="Rejected records and retried errors"),
+                ),
+                ("cancel_requested", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("celery_task_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
     ]

@@ -118,9 +118,10 @@ def build_record(
         if value is not None and not isinstance(value, str):
             return reject(f"{name} must be text, got {type(value).__name__}")
         if value and _CONTROL.search(value):
-            return reject(f"{name} contains control characters")
-    title = squash(title)
-    abstract = (abstract or "").strip()
+            # arXiv's own data has stray control bytes (a DEL where TeX had \"): drop them.
+            fields[name] = _CONTROL.sub("", value)
+    title = squash(fields["title"])
+    abstract = (fields["abstract"] or "").strip()
     if not title:
         return reject("missing title")
     if not abstract:
@@ -131,9 +132,8 @@ def build_record(
         return reject(f"abstract is {len(abstract)} characters (at most {MAX_ABSTRACT})")
     if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
         return reject("authors must be a list of names")
+    # Some scraped sources lost the author list of a few real papers: keep the paper anyway.
     authors = [squash(a) for a in authors if a and a.strip()]
-    if not authors:
-        return reject("no authors")
     if len(authors) > MAX_AUTHORS:
         return reject(f"{len(authors)} authors (at most {MAX_AUTHORS})")
     if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
@@ -160,13 +160,13 @@ def build_record(
         abstract=abstract,
         authors=authors,
         categories=cats,
-        comments=squash(comments),
-        journal_ref=squash(journal_ref),
-        doi=squash(doi),
-        report_no=squash(report_no),
-        license=squash(license),
-        msc_class=squash(msc_class),
-        acm_class=squash(acm_class),
+        comments=squash(fields["comments"]),
+        journal_ref=squash(fields["journal_ref"]),
+        doi=squash(fields["doi"]),
+        report_no=squash(fields["report_no"]),
+        license=squash(fields["license"]),
+        msc_class=squash(fields["msc_class"]),
+        acm_class=squash(fields["acm_class"]),
         versions=versions,
         version=version,
         submitted=submitted,

@@ -5,117 +5,228 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Archive',
+            name="Archive",
             fields=[
-                ('code', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('group', models.CharField(help_text='Subject group, e.g. Physics', max_length=100)),
-                ('active', models.BooleanField(default=True)),
+                ("code", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "group",
+                    models.CharField(help_text="Subject group, e.g. Physics", max_length=100),
+                ),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['group', 'code'],
+                "ordering": ["group", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('code', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('active', models.BooleanField(default=True)),
-                ('archive', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='categories', to='papers.archive')),
+                ("code", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "archive",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="categories",
+                        to="papers.archive",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['code'],
+                "verbose_name_plural": "categories",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Paper',
+            name="Paper",
             fields=[
-                ('arxiv_id', models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name='arXiv id')),
-                ('title', models.TextField()),
-                ('abstract', models.TextField()),
-                ('authors', models.JSONField(default=list, help_text='Names in order, as the source gives them')),
-                ('authors_search', models.TextField(blank=True, help_text='Accent-folded, lower-case names for matching')),
-                ('comments', models.TextField(blank=True)),
-                ('journal_ref', models.TextField(blank=True)),
-                ('doi', models.CharField(blank=True, max_length=500)),
-                ('report_no', models.TextField(blank=True)),
-                ('license', models.CharField(blank=True, max_length=300)),
-                ('msc_class', models.CharField(blank=True, max_length=500)),
-                ('acm_class', models.CharField(blank=True, max_length=500)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Latest known version')),
-                ('submitted', models.DateTimeField(blank=True, help_text='First version', null=True)),
-                ('updated', models.DateTimeField(blank=True, help_text='Latest version', null=True)),
-                ('announced', models.DateField(blank=True, db_index=True, help_text='First daily list it appeared in', null=True)),
-                ('content_hash', models.CharField(editable=False, max_length=40)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('primary_category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='primary_papers', to='papers.category')),
+                (
+                    "arxiv_id",
+                    models.CharField(
+                        max_length=64, primary_key=True, serialize=False, verbose_name="arXiv id"
+                    ),
+                ),
+                ("title", models.TextField()),
+                ("abstract", models.TextField()),
+                (
+                    "authors",
+                    models.JSONField(
+                        default=list, help_text="Names in order, as the source gives them"
+                    ),
+                ),
+                (
+                    "authors_search",
+                    models.TextField(
+                        blank=True, help_text="Accent-folded, lower-case names for matching"
+                    ),
+                ),
+                ("comments", models.TextField(blank=True)),
+                ("journal_ref", models.TextField(blank=True)),
+                ("doi", models.CharField(blank=True, max_length=500)),
+                ("report_no", models.TextField(blank=True)),
+                ("license", models.CharField(blank=True, max_length=300)),
+                ("msc_class", models.CharField(blank=True, max_length=500)),
+                ("acm_class", models.CharField(blank=True, max_length=500)),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, help_text="Latest known version"),
+                ),
+                (
+                    "submitted",
+                    models.DateTimeField(blank=True, help_text="First version", null=True),
+                ),
+                (
+                    "updated",
+                    models.DateTimeField(blank=True, help_text="Latest version", null=True),
+                ),
+                (
+                    "announced",
+                    models.DateField(
+                        blank=True,
+                        db_index=True,
+                        help_text="First daily list it appeared in",
+                        null=True,
+                    ),
+                ),
+                ("content_hash", models.CharField(editable=False, max_length=40)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True, db_index=True)),
+                (
+                    "primary_category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="primary_papers",
+                        to="papers.category",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-announced', 'arxiv_id'],
+                "ordering": ["-announced", "arxiv_id"],
             },
         ),
         migrations.CreateModel(
-            name='PaperCategory',
+            name="PaperCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(help_text='0 is the primary category')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='paper_links', to='papers.category')),
-                ('paper', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='category_links', to='papers.paper')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(help_text="0 is the primary category"),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="paper_links",
+                        to="papers.category",
+                    ),
+                ),
+                (
+                    "paper",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="category_links",
+                        to="papers.paper",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='paper',
-            name='categories',
-            field=models.ManyToManyField(related_name='papers', through='papers.PaperCategory', to='papers.category'),
+            model_name="paper",
+            name="categories",
+            field=models.ManyToManyField(
+                related_name="papers", through="papers.PaperCategory", to="papers.category"
+            ),
         ),
         migrations.CreateModel(
-            name='Version',
+            name="Version",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('submitted', models.DateTimeField()),
-                ('size', models.CharField(blank=True, max_length=32)),
-                ('paper', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='papers.paper')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("submitted", models.DateTimeField()),
+                ("size", models.CharField(blank=True, max_length=32)),
+                (
+                    "paper",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="papers.paper",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['paper', 'number'],
+                "ordering": ["paper", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Announcement',
+            name="Announcement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('kind', models.CharField(choices=[('new', 'new'), ('cross', 'cross'), ('replace', 'replace')], max_length=8)),
-                ('paper', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='announcements', to='papers.paper')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("new", "new"), ("cross", "cross"), ("replace", "replace")],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "paper",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="announcements",
+                        to="papers.paper",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
-                'indexes': [models.Index(fields=['date', 'paper'], name='papers_anno_date_8a1b26_idx')],
-                'constraints': [models.UniqueConstraint(fields=('paper', 'date'), name='unique_paper_announcement')],
+                "ordering": ["date"],
+                "indexes": [
+                    models.Index(fields=["date", "paper"], name="papers_anno_date_8a1b26_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("paper", "date"), name="unique_paper_announcement"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='papercategory',
-            index=models.Index(fields=['category', 'paper'], name='papers_pape_categor_5788e1_idx'),
+            model_name="papercategory",
+            index=models.Index(fields=["category", "paper"], name="papers_pape_categor_5788e1_idx"),
         ),
         migrations.AddConstraint(
-            model_name='papercategory',
-            constraint=models.UniqueConstraint(fields=('paper', 'category'), name='unique_paper_category'),
+            model_name="papercategory",
+            constraint=models.UniqueConstraint(
+                fields=("paper", "category"), name="unique_paper_category"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='version',
-            constraint=models.UniqueConstraint(fields=('paper', 'number'), name='unique_paper_version'),
+            model_name="version",
+            constraint=models.UniqueConstraint(
+                fields=("paper", "number"), name="unique_paper_version"
+            ),
         ),
     ]

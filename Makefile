@@ -1,0 +1,44 @@
+# The two commands: `make run` (install, migrate, load demo data, serve) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export COOLPAPERS_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install install-test lint format bench-ingest clean
+
+$(VENV)/.installed-run: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed-run
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py load_demo
+	PORT=$(PORT) $(PY) manage.py run_site
+
+test: install-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	COOLPAPERS_DATA_DIR=$(COOLPAPERS_DATA_DIR)/test $(PY) -m pytest
+
+lint: install-test
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench-ingest: install
+	$(PY) -m bench.ingest $(CORPUS)
+
+clean:
+	rm -rf $(VENV) $(COOLPAPERS_DATA_DIR)

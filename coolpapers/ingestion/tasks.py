@@ -1,0 +1,42 @@
+"""Celery tasks: one ingestion job per task, acknowledged late so a killed worker's job returns."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from coolpapers.ingestion.arxiv_client import TransientError
+from coolpapers.ingestion.jobs import run_job
+from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
+
+RETRY_DELAYS = (30, 120, 600, 1800, 3600)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=len(RETRY_DELAYS))
+def run_ingestion_job(self, job_id: int) -> str:
+    try:
+        job = run_job(job_id)
+    except TransientError as exc:
+        if self.request.retries >= self.max_retries:
+            IngestionJob.objects.filter(pk=job_id).update(
+                status=JobStatus.FAILED,
+                error=f"gave up after {self.max_retries} retries: {exc}",
+                finished_at=timezone.now(),
+            )
+            return JobStatus.FAILED
+        IngestionJob.objects.filter(pk=job_id).update(status=JobStatus.QUEUED)
+        raise self.retry(exc=exc, countdown=RETRY_DELAYS[self.request.retries]) from exc
+    return job.status
+
+
+@shared_task
+def harvest_today() -> int:
+    """Beat's daily job: the day's announcements of ARXIV_CATEGORIES."""
+    from coolpapers.ingestion.control import start_job
+
+    job = IngestionJob.objects.create(
+        kind=JobKind.TODAY, params={"categories": settings.ARXIV_CATEGORIES}
+    )
+    start_job(job)
+    return job.pk

@@ -1,0 +1,177 @@
+"""Ingestion jobs run end to end on real fixtures: counts, checkpoints, failures, cancel, resume."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coolpapers.ingestion.arxiv_client import ArxivClient, TransientError
+from coolpapers.ingestion.jobs import run_job
+from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
+from coolpapers.papers.models import Announcement, Paper
+from tests.conftest import ARXIV_FIXTURES, Reply
+
+pytestmark = pytest.mark.django_db
+
+CORPUS = ARXIV_FIXTURES / "corpus" / "daily_arxiv_sample.jsonl"
+OAI = ARXIV_FIXTURES / "oai"
+
+
+def corpus_lines() -> list[str]:
+    return CORPUS.read_text().splitlines()
+
+
+def file_job(path: Path, fmt: str = "auto") -> IngestionJob:
+    return IngestionJob.objects.create(kind=JobKind.FILE, params={"path": str(path), "format": fmt})
+
+
+def quiet_client() -> ArxivClient:
+    return ArxivClient(interval=0, max_retries=1, sleep=lambda seconds: None)
+
+
+def test_file_job_counts_and_is_idempotent():
+    n = len(corpus_lines())
+    job = run_job(file_job(CORPUS).pk, batch_size=7)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert (job.created_count, job.updated_count, job.rejected_count) == (n, 0, 0)
+    assert job.percent == 100 and job.started_at and job.finished_at
+    assert Paper.objects.count() == n
+    again = run_job(file_job(CORPUS).pk)
+    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, n)
+    assert Paper.objects.count() == n
+
+
+def test_gzip_and_directory_of_mixed_formats(tmp_path):
+    with gzip.open(tmp_path / "corpus.jsonl.gz", "wb") as out:
+        out.write(CORPUS.read_bytes())
+    shutil.copy(OAI / "hepcrawl_arxiv-physics-hep-ex.xml", tmp_path / "hep-ex.xml")
+    shutil.copy(ARXIV_FIXTURES / "rss" / "laya-reader_arxiv_rss.xml", tmp_path / "feed.xml")
+    job = run_job(file_job(tmp_path).pk)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert Paper.objects.filter(pk="1706.05371").exists()  # from the OAI page
+    assert Paper.objects.filter(pk="2609.26811").exists()  # from the RSS feed
+    assert job.created_count == len(corpus_lines()) + 3 + 4
+
+
+def test_bad_records_are_rejected_and_the_rest_goes_on(tmp_path):
+    lines = corpus_lines()
+    bad = tmp_path / "mixed.jsonl"
+    bad.write_text("\n".join([lines[0], '{"id": "2503.99999", "title": ', lines[1]]) + "\n")
+    job = run_job(file_job(bad).pk)
+    assert job.status == JobStatus.SUCCEEDED
+    assert (job.created_count, job.rejected_count) == (2, 1)
+    assert "rejected 2503.99999: invalid JSON" in job.log
+
+
+def test_file_that_is_not_json_fails_the_job_and_stores_nothing(tmp_path):
+    junk = tmp_path / "junk.jsonl"
+    junk.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00 not a corpus")
+    job = run_job(file_job(junk, "jsonl").pk)
+    assert job.status == JobStatus.FAILED
+    assert "junk.jsonl" in job.error and "line 1" in job.error
+    assert Paper.objects.count() == 0
+
+
+def test_truncated_xml_fails_with_position_and_keeps_stored_papers(tmp_path):
+    run_job(file_job(CORPUS).pk)
+    before = Paper.objects.count()
+    data = (OAI / "hepcrawl_arxiv-physics-hep-ex.xml").read_bytes()
+    cut = tmp_path / "cut.xml"
+    cut.write_bytes(data[: len(data) // 2])
+    job = run_job(file_job(cut, "oai").pk)
+    assert job.status == JobStatus.FAILED
+    assert "cut.xml" in job.error and "line" in job.error
+    assert Paper.objects.count() == before
+
+
+def test_cancel_stops_after_the_current_batch_and_resume_finishes(tmp_path):
+    n = len(corpus_lines())
+    job = file_job(CORPUS)
+
+    def cancel_after_first_batch(j: IngestionJob) -> None:
+        IngestionJob.objects.filter(pk=j.pk).update(cancel_requested=True)
+
+    job = run_job(job.pk, batch_size=5, on_progress=cancel_after_first_batch)
+    assert job.status == JobStatus.CANCELLED
+    assert job.created_count == 5 and job.checkpoint == {"file": 0, "record": 5}
+    assert Paper.objects.count() == 5
+
+    IngestionJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, cancel_requested=False)
+    job = run_job(job.pk, batch_size=5)
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.created_count == n and job.unchanged_count == 0
+    assert Paper.objects.count() == n
+
+
+def test_interrupted_oai_harvest_resumes_from_its_token(fixture_server, settings):
+    settings.ARXIV_OAI_URL = f"{fixture_server.url}/oai2"
+    page1 = (OAI / "litpuvn_ListRecords_arXivRaw.xml").read_bytes()
+    page2 = (OAI / "hepcrawl_arxiv-physics-hep-ex.xml").read_bytes()
+    fixture_server.add("/oai2", Reply(200, page1), metadataPrefix="arXivRaw")
+    fixture_server.add("/oai2", Reply(500, b"overloaded"), resumptionToken="1403493|1001")
+    job = IngestionJob.objects.create(
+        kind=JobKind.OAI, params={"from": "2016-10-20", "metadata_prefix": "arXivRaw"}
+    )
+    with pytest.raises(TransientError):
+        run_job(job.pk, client=quiet_client())
+    job.refresh_from_db()
+    assert job.checkpoint["token"] == "1403493|1001"
+    first_page = job.created_count
+    assert first_page > 300 and Paper.objects.count() == first_page
+
+    fixture_server.requests.clear()
+    fixture_server.add("/oai2", Reply(200, page2), resumptionToken="1403493|1001")
+    job = run_job(job.pk, client=quiet_client())
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert [r.params for r in fixture_server.requests] == [
+        {"verb": "ListRecords", "resumptionToken": "1403493|1001"}
+    ]
+    assert job.created_count == first_page + 3
+    assert Paper.objects.count() == first_page + 3
+
+
+def test_oai_error_response_fails_the_job_with_its_code(fixture_server, settings):
+    settings.ARXIV_OAI_URL = f"{fixture_server.url}/oai2"
+    body = (OAI / "mikesaelim_ErrorResponseBadArgument.xml").read_bytes()
+    fixture_server.add("/oai2", Reply(200, body))
+    job = IngestionJob.objects.create(kind=JobKind.OAI, params={"set": "cs"})
+    job = run_job(job.pk, client=quiet_client())
+    assert job.status == JobStatus.FAILED and "badArgument" in job.error
+
+
+def test_api_ids_job_reports_ids_arxiv_does_not_have(fixture_server, settings):
+    settings.ARXIV_API_URL = f"{fixture_server.url}/api/query"
+    bodies = ARXIV_FIXTURES / "api" / "arxiv.py_2026_bodies"
+    fixture_server.add(
+        "/api/query",
+        Reply(200, (bodies / "id_1605.08386_s0_m100_199195aa31ad.xml").read_bytes()),
+    )
+    job = IngestionJob.objects.create(
+        kind=JobKind.API_IDS, params={"ids": ["1605.08386", "2501.99999"]}
+    )
+    job = run_job(job.pk, client=quiet_client())
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.created_count == 1 and job.rejected_count == 1
+    assert "2501.99999: not found on arXiv" in job.log
+    assert fixture_server.requests[0].params["id_list"] == "1605.08386,2501.99999"
+
+
+def test_today_job_sets_announcements_from_the_feed(fixture_server, settings):
+    settings.ARXIV_RSS_URL = f"{fixture_server.url}/rss/"
+    settings.ARXIV_API_URL = f"{fixture_server.url}/api/query"
+    feed = (ARXIV_FIXTURES / "rss" / "laya-reader_arxiv_rss.xml").read_bytes()
+    fixture_server.add("/rss/cs.LG+cs.AI", Reply(200, feed))
+    # arXiv's API knows none of these future ids in our fixtures: an empty but valid feed.
+    empty = (
+        ARXIV_FIXTURES / "api" / "arxiv.py_2026_bodies" / "id_0000.0000_s0_m100_8b51d9633a68.xml"
+    )
+    fixture_server.add("/api/query", Reply(200, empty.read_bytes()))
+    job = IngestionJob.objects.create(kind=JobKind.TODAY, params={"categories": ["cs.LG", "cs.AI"]})
+    job = run_job(job.pk, client=quiet_client())
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.created_count == 4
+    kinds = set(Announcement.objects.values_list("kind", flat=True))
+    assert kinds >= {"new"} and len(kinds) >= 2
