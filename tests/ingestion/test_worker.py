@@ -104,13 +104,18 @@ def test_embedded_filesystem_broker_runs_jobs_on_a_real_worker(tmp_path):
     queue_dir = data_dir / "broker" / "queue"
     queue_dir.mkdir(parents=True)
     (data_dir / "broker" / "processed").mkdir()
+    (data_dir / "broker" / "control").mkdir()
     env = {"COOLPAPERS_DATA_DIR": str(data_dir), "REDIS_URL": ""}
     log = tmp_path / "worker.log"
     queue = "celery"
     job = IngestionJob.objects.create(kind=JobKind.FILE, params={"path": str(DEMO)})
     worker = start_worker(queue, env, log)
     try:
-        options = {"data_folder_in": str(queue_dir), "data_folder_out": str(queue_dir)}
+        options = {
+            "data_folder_in": str(queue_dir),
+            "data_folder_out": str(queue_dir),
+            "control_folder": str(data_dir / "broker" / "control"),
+        }
         with (
             Connection("filesystem://", transport_options=options) as conn,
             conn.Producer() as producer,

@@ -135,18 +135,18 @@ def _record(item: dict[str, Any], position: str) -> PaperRecord | RejectedRecord
     comment = item.get("comment")
     return build_record(
         raw_id=raw_id,
-        title=_text(item.get("title")),
-        abstract=_text(item.get("abstract")),
+        title=null_as_empty(item.get("title")),
+        abstract=null_as_empty(item.get("abstract")),
         authors=split_authors(authors) if isinstance(authors, str) else authors,
         categories=_categories(item.get("categories"), item.get("primary_category")),
         position=position,
-        comments="" if comment == "None" else _text(comment),
+        comments="" if comment == "None" else null_as_empty(comment),
         announced=announced,
         announce_kind=ANNOUNCE_NEW,
     )
 
 
-def _text(value: Any) -> Any:
+def null_as_empty(value: Any) -> Any:
     """JSON null means "not given"; any other non-text value is left for build_record to reject."""
     return "" if value is None else value
 

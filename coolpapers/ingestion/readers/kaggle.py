@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from coolpapers.ingestion.readers.common import build_record, parse_datetime, split_authors
-from coolpapers.ingestion.readers.jsonl import first_line_keys, iter_json_lines
+from coolpapers.ingestion.readers.jsonl import first_line_keys, iter_json_lines, null_as_empty
 from coolpapers.ingestion.records import PaperRecord, RejectedRecord, SourceError, VersionRecord
 
 _VERSION_LABEL = re.compile(r"v([1-9]\d*)")
@@ -94,6 +94,7 @@ def _literal(text: str) -> Any:
         return None
     try:
         return ast.literal_eval(text)
+    # Deep nesting raises SyntaxError, RecursionError or (older parsers) MemoryError.
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as exc:
         raise ValueError(f"not a Python literal ({type(exc).__name__}: {exc})") from None
 
@@ -111,23 +112,18 @@ def _record(
     categories = item.get("categories")
     return build_record(
         raw_id=raw_id,
-        title=_text(item.get("title")),
-        abstract=_text(item.get("abstract")),
+        title=null_as_empty(item.get("title")),
+        abstract=null_as_empty(item.get("abstract")),
         authors=_authors(authors_parsed, item.get("authors")),
-        categories=categories.split() if isinstance(categories, str) else _text(categories),
+        categories=categories.split() if isinstance(categories, str) else null_as_empty(categories),
         position=position,
-        comments=_text(item.get("comments")),
-        journal_ref=_text(item.get("journal-ref")),
-        doi=_text(item.get("doi")),
-        report_no=_text(item.get("report-no")),
-        license=_text(item.get("license")),
+        comments=null_as_empty(item.get("comments")),
+        journal_ref=null_as_empty(item.get("journal-ref")),
+        doi=null_as_empty(item.get("doi")),
+        report_no=null_as_empty(item.get("report-no")),
+        license=null_as_empty(item.get("license")),
         versions=version_records,
     )
-
-
-def _text(value: Any) -> Any:
-    """null means "not given"; any other non-text value is left for build_record to reject."""
-    return "" if value is None else value
 
 
 def _versions(value: Any) -> list[VersionRecord]:
@@ -166,4 +162,4 @@ def _authors(parsed: Any, text: Any) -> Any:
             last, first, suffix = ([*name, "", "", ""])[:3]
             names.append(" ".join(part for part in (first, last, suffix) if part.strip()))
         return names
-    return split_authors(text) if isinstance(text, str) else _text(text)
+    return split_authors(text) if isinstance(text, str) else null_as_empty(text)

@@ -144,13 +144,14 @@ def test_evening_announcement_date_is_the_new_york_date() -> None:
 
 
 def test_broken_item_is_rejected_and_the_rest_go_on() -> None:
-    # The second item loses its authors.
+    # The second item names its cs.AI category instead of giving the code.
     data = RSS2.read_bytes().replace(
-        b"<dc:creator>Naser Mansour, Sidahmed Benabderrahmane, Ameer Rahwan</dc:creator>",
-        b"<dc:creator></dc:creator>",
+        b"<category>cs.AI</category>", b"<category>Artificial Intelligence</category>"
     )
     records = parse_feed(data, "t")
-    assert records[1] == RejectedRecord("2609.26820", "no authors")
+    assert records[1] == RejectedRecord(
+        "2609.26820", "'Artificial Intelligence' is not an arXiv category"
+    )
     assert [r.arxiv_id for r in records if isinstance(r, PaperRecord)] == [
         "2609.26811",
         "2205.06398",

@@ -36,6 +36,7 @@ class Command(BaseCommand):
                 str(options["web_workers"]),
                 "--access-logfile",
                 "-",
+                "--no-control-socket",
             ],
             "worker": [
                 python,
