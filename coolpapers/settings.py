@@ -160,9 +160,13 @@ BROKER_DIR = DATA_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    _visibility = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Unacknowledged tasks of a worker that died come back after this many seconds.
-        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+        # Unacknowledged tasks of a worker that died come back after this many seconds,
+        # found by a sweep of the unacked set every few seconds (one cheap Redis query).
+        "visibility_timeout": _visibility,
+        "unacked_restore_interval": min(10, _visibility),
+        "unacked_restore_throttle": 1,
     }
 else:
     for sub in ("queue", "processed", "control"):
@@ -203,6 +207,9 @@ ARXIV_RSS_URL = os.environ.get("ARXIV_RSS_URL", "https://rss.arxiv.org/rss/")
 ARXIV_REQUEST_INTERVAL = float(os.environ.get("ARXIV_REQUEST_INTERVAL", "3"))
 ARXIV_MAX_RETRIES = int(os.environ.get("ARXIV_MAX_RETRIES", "5"))
 INGEST_BATCH_SIZE = int(os.environ.get("INGEST_BATCH_SIZE", "1000"))
+# A running job's worker renews its lease after every batch; a redelivered task waits until
+# the lease has lapsed, so one job never runs twice at once.
+INGEST_JOB_LEASE = int(os.environ.get("INGEST_JOB_LEASE", "120"))
 
 LOGGING = {
     "version": 1,

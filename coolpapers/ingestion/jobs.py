@@ -7,11 +7,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from coolpapers.ingestion.arxiv_client import ArxivClient, PermanentHTTPError, TransientError
@@ -35,6 +38,14 @@ LOG_LIMIT = 200_000  # characters of job log kept
 SOURCE_ERRORS = (SourceError, OAIError, ArxivAPIError, PermanentHTTPError, InvalidArxivId)
 
 
+class JobBusy(Exception):
+    """Another worker holds the job's lease; try again when it may have lapsed."""
+
+    def __init__(self, job_id: int, seconds: float):
+        self.seconds = seconds
+        super().__init__(f"job #{job_id} is being run by another worker (lease {seconds:.0f}s)")
+
+
 @dataclass
 class Batch:
     records: list[PaperRecord | RejectedRecord]
@@ -53,15 +64,11 @@ def run_job(
     batch_size: int | None = None,
 ) -> IngestionJob:
     """Run (or resume) a job to the end. TransientError propagates so the caller may retry."""
-    job = IngestionJob.objects.get(pk=job_id)
+    job = _claim(job_id)
     if job.status in (JobStatus.SUCCEEDED, JobStatus.CANCELLED):
         return job
     if job.cancel_requested:
         return _finish(job, JobStatus.CANCELLED)
-    job.status = JobStatus.RUNNING
-    job.started_at = job.started_at or timezone.now()
-    job.error = ""
-    job.save(update_fields=["status", "started_at", "error"])
 
     own_client = client is None and job.kind not in (JobKind.FILE, JobKind.UPLOAD)
     if own_client:
@@ -77,7 +84,8 @@ def run_job(
         return _finish(job, JobStatus.FAILED, error=str(exc))
     except TransientError as exc:
         _append_log(job, f"transient error: {exc}")
-        job.save(update_fields=["log"])
+        job.lease_expires = None
+        job.save(update_fields=["log", "lease_expires"])
         raise
     except Exception as exc:
         log.exception("ingestion job %s crashed", job.pk)
@@ -88,13 +96,33 @@ def run_job(
     return _finish(job, JobStatus.SUCCEEDED, progress=1.0)
 
 
+def _claim(job_id: int) -> IngestionJob:
+    """Take the job's lease in one conditional UPDATE, so two workers never run it at once."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.INGEST_JOB_LEASE)
+    active = IngestionJob.objects.filter(
+        pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING], cancel_requested=False
+    )
+    claimed = active.filter(Q(lease_expires__isnull=True) | Q(lease_expires__lt=now)).update(
+        status=JobStatus.RUNNING,
+        started_at=Coalesce("started_at", Value(now)),
+        error="",
+        lease_expires=lease,
+    )
+    job = IngestionJob.objects.get(pk=job_id)
+    if not claimed and job.status == JobStatus.RUNNING and not job.cancel_requested:
+        raise JobBusy(job_id, (job.lease_expires - now).total_seconds())
+    return job
+
+
 def _finish(job: IngestionJob, status: str, *, error: str = "", progress: float | None = None):
     job.status = status
     job.error = error
     job.finished_at = timezone.now()
+    job.lease_expires = None
     if progress is not None:
         job.progress = progress
-    job.save(update_fields=["status", "error", "finished_at", "progress"])
+    job.save(update_fields=["status", "error", "finished_at", "progress", "lease_expires"])
     return job
 
 
@@ -115,6 +143,7 @@ def _store(job: IngestionJob, batch: Batch) -> None:
         for r in rejected:
             _append_log(job, f"rejected {r.identifier}: {r.reason}")
         job.checkpoint = batch.checkpoint
+        job.lease_expires = timezone.now() + timedelta(seconds=settings.INGEST_JOB_LEASE)
         if batch.progress is not None:
             job.progress = min(1.0, max(job.progress, batch.progress))
         job.save(
@@ -126,6 +155,7 @@ def _store(job: IngestionJob, batch: Batch) -> None:
                 "log",
                 "checkpoint",
                 "progress",
+                "lease_expires",
             ]
         )
         if result.changed_ids:

@@ -51,6 +51,9 @@ class IngestionJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     celery_task_id = models.CharField(max_length=64, blank=True)
+    lease_expires = models.DateTimeField(
+        null=True, blank=True, help_text="A running job's worker renews this after every batch"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from coolpapers.ingestion.arxiv_client import TransientError
-from coolpapers.ingestion.jobs import run_job
+from coolpapers.ingestion.jobs import JobBusy, run_job
 from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
 
 RETRY_DELAYS = (30, 120, 600, 1800, 3600)
@@ -17,6 +17,9 @@ RETRY_DELAYS = (30, 120, 600, 1800, 3600)
 def run_ingestion_job(self, job_id: int) -> str:
     try:
         job = run_job(job_id)
+    except JobBusy as exc:
+        # A redelivered task whose first run may still be alive: look again after the lease.
+        raise self.retry(exc=exc, countdown=max(1, exc.seconds), max_retries=None) from exc
     except TransientError as exc:
         if self.request.retries >= self.max_retries:
             IngestionJob.objects.filter(pk=job_id).update(
@@ -25,7 +28,7 @@ def run_ingestion_job(self, job_id: int) -> str:
                 finished_at=timezone.now(),
             )
             return JobStatus.FAILED
-        IngestionJob.objects.filter(pk=job_id).update(status=JobStatus.QUEUED)
+        IngestionJob.objects.filter(pk=job_id).update(status=JobStatus.QUEUED, lease_expires=None)
         raise self.retry(exc=exc, countdown=RETRY_DELAYS[self.request.retries]) from exc
     return job.status
 

@@ -175,3 +175,25 @@ def test_today_job_sets_announcements_from_the_feed(fixture_server, settings):
     assert job.created_count == 4
     kinds = set(Announcement.objects.values_list("kind", flat=True))
     assert kinds >= {"new"} and len(kinds) >= 2
+
+
+def test_a_job_runs_on_one_worker_at_a_time(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from coolpapers.ingestion.jobs import JobBusy
+
+    job = file_job(CORPUS)
+    IngestionJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, lease_expires=timezone.now() + timedelta(seconds=60)
+    )
+    with pytest.raises(JobBusy):
+        run_job(job.pk)
+    assert Paper.objects.count() == 0
+    # Once the lease has lapsed (its worker died), the job is taken over and finishes.
+    IngestionJob.objects.filter(pk=job.pk).update(
+        lease_expires=timezone.now() - timedelta(seconds=1)
+    )
+    assert run_job(job.pk).status == JobStatus.SUCCEEDED
+    assert IngestionJob.objects.get(pk=job.pk).lease_expires is None

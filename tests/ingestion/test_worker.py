@@ -76,7 +76,12 @@ def job_state(pk: int) -> IngestionJob:
 
 def test_killed_worker_resumes_job_with_nothing_lost_or_duplicated(tmp_path):
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {"REDIS_URL": REDIS_URL, "CELERY_VISIBILITY_TIMEOUT": "3", "INGEST_BATCH_SIZE": "25"}
+    env = {
+        "REDIS_URL": REDIS_URL,
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "INGEST_BATCH_SIZE": "25",
+        "INGEST_JOB_LEASE": "4",
+    }
     log = tmp_path / "worker.log"
     job = IngestionJob.objects.create(kind=JobKind.FILE, params={"path": str(DEMO)})
     worker = start_worker(queue, env, log)

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from coolpapers.ingestion.arxiv_client import TransientError
-from coolpapers.ingestion.jobs import run_job
+from coolpapers.ingestion.jobs import JobBusy, run_job
 from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
 from coolpapers.ingestion.readers import FORMATS
 from coolpapers.papers.arxiv_ids import InvalidArxivId, normalize_arxiv_id
@@ -58,7 +58,12 @@ class Command(BaseCommand):
 
         try:
             job = run_job(job.pk, on_progress=progress, batch_size=options["batch_size"])
+        except JobBusy as exc:
+            raise CommandError(str(exc)) from exc
         except TransientError as exc:
+            IngestionJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.FAILED, error=f"interrupted: {exc}"
+            )
             raise CommandError(
                 f"job #{job.pk} interrupted: {exc} (resume with --resume {job.pk})"
             ) from exc
