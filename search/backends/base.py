@@ -1,0 +1,160 @@
+"""The search-backend interface. Views and tasks talk to this; engines implement it.
+
+A backend is chosen by the SEARCH_BACKEND setting (see `search.backends.get_backend`), the way
+Django picks cache and database backends, so another engine plugs in without touching views.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, overload
+
+from search.query import Node
+
+SORTS = ("relevance", "announced", "submitted")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A parsed query plus filters and order; immutable so it can key a cache."""
+
+    query: Node
+    include_categories: tuple[str, ...] = ()  # any of these (prefixes end with ".")
+    exclude_categories: tuple[str, ...] = ()
+    date_field: str = "announced"
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+    only_ids: frozenset[str] | None = None  # restrict to these papers (e.g. one daily list)
+
+
+@dataclass(frozen=True)
+class Hit:
+    arxiv_id: str
+    score: float
+
+
+@dataclass
+class IndexHealth:
+    ok: bool
+    backend: str
+    documents: int = 0
+    detail: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SearchResults(Sequence[Hit]):
+    """Lazy results: counting and each slice ask the backend only when needed, so Django's
+    Paginator (which takes `count` and then one slice) costs one ranked search per page."""
+
+    def __init__(self, backend: SearchBackend, request: SearchRequest):
+        self.backend = backend
+        self.request = request
+        self._count: int | None = None
+        self._pages: dict[tuple[int, int], list[Hit]] = {}
+
+    @property
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.backend.count(self.request)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Hit]: ...
+
+    def __getitem__(self, index: int | slice) -> Hit | list[Hit]:
+        if isinstance(index, int):
+            if index < 0:
+                index += self.count
+            hits = self[index : index + 1]
+            if not hits:
+                raise IndexError(index)
+            return hits[0]
+        start, stop, step = index.indices(max(self.count, index.stop or 0))
+        if step != 1:
+            raise ValueError("search results slice with step 1 only")
+        key = (start, stop)
+        if key not in self._pages:
+            self._pages[key] = self.backend.page(self.request, start, stop - start)
+        return self._pages[key]
+
+
+ProgressCallback = Callable[[int], None]
+
+
+class SearchBackend(ABC):
+    """What every search engine provides. Implementations must pass tests/search/contract.py."""
+
+    name = "base"
+
+    def __init__(self, **options: Any):
+        self.options = options
+
+    # --- writing -------------------------------------------------------------------------
+    @abstractmethod
+    def index_documents(self, documents: Iterable[Any]) -> int:
+        """Add or replace documents (PaperDocument); returns how many were written."""
+
+    @abstractmethod
+    def delete(self, arxiv_ids: Iterable[str]) -> int:
+        """Remove papers from the index."""
+
+    @abstractmethod
+    def rebuild(self, documents: Iterable[Any], progress: ProgressCallback | None = None) -> int:
+        """Build a complete new index from `documents` and swap it in atomically."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Empty the index."""
+
+    # --- reading -------------------------------------------------------------------------
+    def search(self, request: SearchRequest) -> SearchResults:
+        return SearchResults(self, request)
+
+    @abstractmethod
+    def count(self, request: SearchRequest) -> int:
+        """Number of papers matching the request."""
+
+    @abstractmethod
+    def page(self, request: SearchRequest, offset: int, limit: int) -> list[Hit]:
+        """Hits offset..offset+limit in the request's order."""
+
+    @abstractmethod
+    def highlight_terms(
+        self, request: SearchRequest, field: str
+    ) -> Callable[[str], list[tuple[int, int]]]:
+        """A function giving the (start, end) character spans of `field` text that the
+        request's terms match (after the engine's analysis: stemming, accents)."""
+
+    @abstractmethod
+    def key_terms(self, text: str, count: int = 10) -> list[str]:
+        """The most characteristic words of a text against the indexed corpus."""
+
+    @abstractmethod
+    def more_like_this(self, arxiv_id: str, count: int = 10) -> list[Hit]:
+        """Papers similar to an indexed paper (the paper itself excluded)."""
+
+    @abstractmethod
+    def suggest(self, word: str) -> str | None:
+        """A better-known spelling of an unknown word ("did you mean")."""
+
+    @abstractmethod
+    def document_count(self) -> int:
+        """How many papers the index holds."""
+
+    @abstractmethod
+    def stored_hashes(self) -> dict[str, str]:
+        """arXiv id → content hash of every indexed paper (for check_index)."""
+
+    @abstractmethod
+    def health(self) -> IndexHealth:
+        """Whether the index can answer queries."""

@@ -1,0 +1,475 @@
+"""The default search backend: Whoosh 2.7 (pure Python), BM25F over a stemmed index.
+
+Layout under the data dir: index/whoosh/<generation>/ holds one complete index, and the file
+CURRENT names the generation in use. A rebuild writes a new generation and swaps CURRENT
+atomically, so a reader never sees a half-written index. Incremental updates go through
+Whoosh's own write lock (one writer at a time; it is released if the writer dies).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import EmptyIndexError, create_in, open_dir
+from whoosh.support.charset import accent_map
+from whoosh.writing import LockError
+
+from coolpapers.papers.arxiv_ids import InvalidArxivId, normalize_arxiv_id
+from search.backends.base import Hit, IndexHealth, ProgressCallback, SearchBackend, SearchRequest
+from search.backends.vector import Matches, PostingCache, VectorSearcher
+from search.query import And, DateRange, Node, Not, Or, Phrase, Prefix, QueryError, Term
+
+# Stemmed English with accents folded: "images" finds "image", Schrödinger finds Schrodinger.
+TEXT_ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
+NAME_ANALYZER = RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
+FIELD_BOOSTS = {"title": 2.5, "abstract": 1.0, "authors": 2.0, "comments": 0.5, "journal": 0.5}
+DEFAULT_FIELDS = ("title", "abstract", "authors")
+QUERY_FIELD = {
+    "title": "title",
+    "abstract": "abstract",
+    "author": "authors",
+    "comments": "comments",
+    "journal": "journal",
+}
+CACHE_SECONDS = 300
+WRITE_TIMEOUT = 120.0
+MAX_PREFIX_TERMS = 500
+
+
+def build_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(
+            analyzer=TEXT_ANALYZER, phrase=True, field_boost=FIELD_BOOSTS["title"], spelling=True
+        ),
+        abstract=TEXT(analyzer=TEXT_ANALYZER, phrase=True, field_boost=FIELD_BOOSTS["abstract"]),
+        authors=TEXT(analyzer=NAME_ANALYZER, phrase=True, field_boost=FIELD_BOOSTS["authors"]),
+        comments=TEXT(analyzer=TEXT_ANALYZER, phrase=False, field_boost=FIELD_BOOSTS["comments"]),
+        journal=TEXT(analyzer=TEXT_ANALYZER, phrase=False, field_boost=FIELD_BOOSTS["journal"]),
+        doi=ID(),
+        categories=KEYWORD(lowercase=True, scorable=False),
+        primary=ID(),
+        submitted=DATETIME(sortable=True),
+        updated=DATETIME(sortable=True),
+        announced=DATETIME(sortable=True),
+        hash=STORED(),
+    )
+
+
+def _as_datetime(value: date | datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return datetime.combine(value, dtime())
+
+
+def _fields(doc: Any) -> dict[str, Any]:
+    fields = {
+        "id": doc.arxiv_id,
+        "title": doc.title,
+        "abstract": doc.abstract,
+        "authors": doc.authors,
+        "comments": doc.comments,
+        "journal": doc.journal,
+        "doi": doc.doi.lower(),
+        "categories": " ".join(doc.categories),
+        "primary": doc.categories[0].lower() if doc.categories else "",
+        "hash": doc.content_hash,
+    }
+    for name in ("submitted", "updated", "announced"):
+        value = _as_datetime(getattr(doc, name))
+        if value is not None:
+            fields[name] = value
+    return fields
+
+
+class WhooshBackend(SearchBackend):
+    name = "whoosh"
+
+    def __init__(self, path: str | os.PathLike | None = None, **options: Any):
+        super().__init__(**options)
+        self.root = Path(path or settings.DATA_DIR / "index" / "whoosh")
+        self.weighting = scoring.BM25F(B=options.get("B", 0.75), K1=options.get("K1", 1.2))
+        self._lock = threading.RLock()
+        self._index = None
+        self._searcher = None
+        self._generation: str | None = None
+        self._checked = 0.0
+        self._postings = PostingCache(int(options.get("postings_cache_mb", 256)) * 2**20)
+        self._vector_searcher: VectorSearcher | None = None
+        self._evaluated: dict[SearchRequest, Matches] = {}
+
+    # --- index directories ---------------------------------------------------------------
+    @property
+    def _pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def _current_generation(self) -> str | None:
+        try:
+            return self._pointer.read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def _swap(self, generation: str) -> None:
+        tmp = self.root / f".CURRENT.{uuid.uuid4().hex}"
+        tmp.write_text(generation)
+        os.replace(tmp, self._pointer)
+
+    def _new_generation(self) -> tuple[str, Path]:
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        path = self.root / name
+        path.mkdir(parents=True)
+        return name, path
+
+    def _writable_index(self):
+        generation = self._current_generation()
+        if generation is None:
+            generation, path = self._new_generation()
+            index = create_in(str(path), build_schema())
+            self._swap(generation)
+            return index
+        return open_dir(str(self.root / generation))
+
+    def _prune(self, keep: set[str]) -> None:
+        """Drop old generations; the one before the current stays for readers still on it."""
+        generations = sorted(p for p in self.root.iterdir() if p.is_dir())
+        for path in generations[:-2]:
+            if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    # --- writing -------------------------------------------------------------------------
+    def index_documents(self, documents: Iterable[Any]) -> int:
+        documents = list(documents)
+        if not documents:
+            return 0
+        index = self._writable_index()
+        try:
+            writer = index.writer(timeout=WRITE_TIMEOUT)
+        except LockError as exc:
+            raise LockError(f"the search index is locked by another writer: {exc}") from exc
+        try:
+            for doc in documents:
+                writer.update_document(**_fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return len(documents)
+
+    def delete(self, arxiv_ids: Iterable[str]) -> int:
+        ids = list(arxiv_ids)
+        if not ids or self._current_generation() is None:
+            return 0
+        index = self._writable_index()
+        writer = index.writer(timeout=WRITE_TIMEOUT)
+        deleted = sum(writer.delete_by_term("id", i) for i in ids)
+        writer.commit()
+        return deleted
+
+    def rebuild(self, documents: Iterable[Any], progress: ProgressCallback | None = None) -> int:
+        generation, path = self._new_generation()
+        index = create_in(str(path), build_schema())
+        writer = index.writer(limitmb=512)
+        count = 0
+        try:
+            for doc in documents:
+                writer.add_document(**_fields(doc))
+                count += 1
+                if progress and count % 1000 == 0:
+                    progress(count)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        self._swap(generation)
+        self._prune(keep={generation})
+        if progress:
+            progress(count)
+        return count
+
+    def clear(self) -> None:
+        generation, path = self._new_generation()
+        create_in(str(path), build_schema())
+        self._swap(generation)
+        self._prune(keep={generation})
+
+    # --- reading -------------------------------------------------------------------------
+    def _get_searcher(self):
+        """The open searcher, refreshed when the index changed (checked at most twice a second)."""
+        with self._lock:
+            now = time.monotonic()
+            if self._searcher is not None and now - self._checked < 0.5:
+                return self._searcher
+            self._checked = now
+            generation = self._current_generation()
+            if generation is None:
+                raise EmptyIndexError("the search index has not been built (run rebuild_index)")
+            if generation != self._generation or self._searcher is None:
+                if self._searcher is not None:
+                    self._searcher.close()
+                self._index = open_dir(str(self.root / generation))
+                self._searcher = self._index.searcher(weighting=self.weighting)
+                self._generation = generation
+            else:
+                self._searcher = self._searcher.refresh()
+            return self._searcher
+
+    def _stamp(self, searcher) -> str:
+        return f"{self._generation}:{searcher.ixreader.generation()}"
+
+    def _cache_key(self, searcher, kind: str, request: SearchRequest, *extra: Any) -> str:
+        raw = repr((self._stamp(searcher), kind, request, extra))
+        return "search:whoosh:" + hashlib.sha1(raw.encode()).hexdigest()
+
+    def _vector(self, searcher) -> VectorSearcher:
+        if self._vector_searcher is None or self._vector_searcher.searcher is not searcher:
+            old = self._vector_searcher.by_key() if self._vector_searcher else None
+            self._vector_searcher = VectorSearcher(searcher, self.weighting, self._postings, old)
+            self._evaluated.clear()
+        return self._vector_searcher
+
+    def _matches(self, searcher, request: SearchRequest) -> Matches:
+        """The request evaluated over every document (kept for the count-then-page pair)."""
+        vs = self._vector(searcher)
+        found = self._evaluated.get(request)
+        if found is not None:
+            return found
+        matches = _evaluate(vs, request.query)
+        if matches is None:
+            raise QueryError("the query has only common words (like 'the' or 'of'); add more")
+        mask = matches.mask
+        if request.include_categories:
+            mask = mask & _any(vs, [_category(vs, c) for c in request.include_categories])
+        if request.exclude_categories:
+            mask = mask & ~_any(vs, [_category(vs, c) for c in request.exclude_categories])
+        if request.date_from or request.date_to:
+            mask = mask & vs.date_range(request.date_field, request.date_from, request.date_to).mask
+        if request.only_ids is not None:
+            mask = mask & _any(vs, [vs.term("id", i, scored=False) for i in request.only_ids])
+        matches = Matches(mask, matches.scores)
+        self._evaluated[request] = matches
+        if len(self._evaluated) > 8:
+            self._evaluated.pop(next(iter(self._evaluated)))
+        return matches
+
+    def count(self, request: SearchRequest) -> int:
+        with self._lock:
+            searcher = self._get_searcher()
+            key = self._cache_key(searcher, "count", request)
+            found = cache.get(key)
+            if found is None:
+                found = int(self._matches(searcher, request).mask.sum())
+                cache.set(key, found, CACHE_SECONDS)
+            return found
+
+    def page(self, request: SearchRequest, offset: int, limit: int) -> list[Hit]:
+        if limit <= 0:
+            return []
+        with self._lock:
+            searcher = self._get_searcher()
+            key = self._cache_key(searcher, "page", request, offset, limit)
+            found = cache.get(key)
+            if found is not None:
+                return found
+            matches = self._matches(searcher, request)
+            sort = None if request.sort == "relevance" else request.sort
+            top = self._vector(searcher).top(matches, offset, limit, sort)
+            hits = [Hit(searcher.stored_fields(doc)["id"], score) for doc, score in top]
+            cache.set(key, hits, CACHE_SECONDS)
+            return hits
+
+    def highlight_terms(
+        self, request: SearchRequest, field: str
+    ) -> Callable[[str], list[tuple[int, int]]]:
+        analyzer = NAME_ANALYZER if field == "authors" else TEXT_ANALYZER
+        wanted: set[str] = set()
+        prefixes: list[str] = []
+        for node in _positive(request.query):
+            target = QUERY_FIELD.get(node.field) if node.field else None
+            if node.field and target != field:
+                continue
+            if node.field is None and field not in DEFAULT_FIELDS:
+                continue
+            if isinstance(node, Prefix):
+                prefixes.append(node.text.lower())
+            else:
+                wanted.update(t.text for t in analyzer(node.text))
+
+        def spans(text: str) -> list[tuple[int, int]]:
+            out = []
+            for token in analyzer(text, chars=True, removestops=True):
+                if token.text in wanted or any(token.text.startswith(p) for p in prefixes):
+                    out.append((token.startchar, token.endchar))
+            return out
+
+        return spans
+
+    def key_terms(self, text: str, count: int = 10) -> list[str]:
+        searcher = self._get_searcher()
+        return [term for term, _ in searcher.key_terms_from_text("abstract", text, numterms=count)]
+
+    def more_like_this(self, arxiv_id: str, count: int = 10) -> list[Hit]:
+        searcher = self._get_searcher()
+        docnum = searcher.document_number(id=arxiv_id)
+        if docnum is None:
+            return []
+        from search.documents import documents_for
+
+        docs = documents_for([arxiv_id])
+        text = f"{docs[0].title} {docs[0].abstract}" if docs else None
+        results = searcher.more_like(docnum, "abstract", text=text, top=count, numterms=15)
+        return [Hit(hit["id"], float(hit.score or 0.0)) for hit in results]
+
+    def suggest(self, word: str) -> str | None:
+        searcher = self._get_searcher()
+        corrector = searcher.corrector("title")
+        suggestions = corrector.suggest(word.lower(), limit=1)
+        return suggestions[0] if suggestions and suggestions[0] != word.lower() else None
+
+    def is_known(self, word: str) -> bool:
+        """Whether any title or abstract contains the word (after stemming)."""
+        searcher = self._get_searcher()
+        tokens = [t.text for t in TEXT_ANALYZER(word)]
+        return all(
+            searcher.doc_frequency("title", t) or searcher.doc_frequency("abstract", t)
+            for t in tokens
+        )
+
+    def document_count(self) -> int:
+        try:
+            return self._get_searcher().doc_count()
+        except EmptyIndexError:
+            return 0
+
+    def stored_hashes(self) -> dict[str, str]:
+        searcher = self._get_searcher()
+        return {fields["id"]: fields.get("hash", "") for fields in searcher.all_stored_fields()}
+
+    def health(self) -> IndexHealth:
+        try:
+            searcher = self._get_searcher()
+            return IndexHealth(
+                True, self.name, searcher.doc_count(), f"generation {self._generation}"
+            )
+        except Exception as exc:  # health reports any failure instead of raising
+            return IndexHealth(False, self.name, 0, f"{type(exc).__name__}: {exc}")
+
+
+def _analyzed(field: str, text: str) -> list[str]:
+    analyzer = NAME_ANALYZER if field == "authors" else TEXT_ANALYZER
+    return [t.text for t in analyzer(text)]
+
+
+def _any(vs: VectorSearcher, parts: list[Matches]) -> np.ndarray:
+    mask = np.zeros(vs.size, bool)
+    for part in parts:
+        mask |= part.mask
+    return mask
+
+
+def _category(vs: VectorSearcher, code: str) -> Matches:
+    code = code.lower()
+    if code.endswith(".") or code.endswith("*"):
+        return _prefix(vs, "categories", code.rstrip("*"), scored=False)
+    return vs.term("categories", code, scored=False)
+
+
+def _prefix(vs: VectorSearcher, field: str, prefix: str, scored: bool = True) -> Matches:
+    terms: set[str] = set()
+    for seg in vs.segments:
+        for term in seg.reader.expand_prefix(field, prefix):
+            terms.add(term.decode() if isinstance(term, bytes) else term)
+            if len(terms) >= MAX_PREFIX_TERMS:
+                break
+    return _union([vs.term(field, t, scored) for t in sorted(terms)], vs)
+
+
+def _union(parts: list[Matches], vs: VectorSearcher) -> Matches:
+    out = vs.empty()
+    for part in parts:
+        out.mask |= part.mask
+        out.scores += part.scores
+    return out
+
+
+def _text(vs: VectorSearcher, field: str, text: str) -> Matches | None:
+    tokens = _analyzed(field, text)
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        return vs.term(field, tokens[0])
+    scores = _union([vs.term(field, t) for t in tokens], vs).scores
+    return Matches(vs.docs_of(wq.Phrase(field, tokens)) & vs.alive, scores)
+
+
+def _evaluate(vs: VectorSearcher, node: Node) -> Matches | None:
+    """Our query tree over all documents; parts that analyse to nothing (stopwords) drop out."""
+    if isinstance(node, Term | Phrase):
+        if node.field in (None, *QUERY_FIELD):
+            fields = DEFAULT_FIELDS if node.field is None else (QUERY_FIELD[node.field],)
+            parts = [m for f in fields if (m := _text(vs, f, node.text)) is not None]
+            return _union(parts, vs) if parts else None
+        if node.field == "cat":
+            return _category(vs, node.text)
+        if node.field == "id":
+            try:
+                return vs.term("id", normalize_arxiv_id(node.text), scored=False)
+            except InvalidArxivId as exc:
+                raise QueryError(str(exc)) from exc
+        if node.field == "doi":
+            return vs.term("doi", node.text.lower(), scored=False)
+    if isinstance(node, Prefix):
+        if node.field in ("cat", "id", "doi"):
+            field = "categories" if node.field == "cat" else node.field
+            return _prefix(vs, field, node.text.lower(), scored=False)
+        fields = DEFAULT_FIELDS if node.field is None else (QUERY_FIELD[node.field],)
+        return _union([_prefix(vs, f, node.text.lower()) for f in fields], vs)
+    if isinstance(node, DateRange):
+        return vs.date_range(node.field, node.start, node.end)
+    if isinstance(node, And):
+        positive = [m for c in node.children if not isinstance(c, Not) and (m := _evaluate(vs, c))]
+        negative = [
+            m for c in node.children if isinstance(c, Not) and (m := _evaluate(vs, c.child))
+        ]
+        if not positive:
+            return None
+        out = Matches(positive[0].mask.copy(), positive[0].scores.copy())
+        for part in positive[1:]:
+            out.mask &= part.mask
+            out.scores += part.scores
+        for part in negative:
+            out.mask &= ~part.mask
+        return out
+    if isinstance(node, Or):
+        parts = [m for c in node.children if (m := _evaluate(vs, c)) is not None]
+        return _union(parts, vs) if parts else None
+    if isinstance(node, Not):
+        return None
+    raise QueryError(f"unsupported query part {node!r}")
+
+
+def _positive(node: Node) -> list[Term | Phrase | Prefix]:
+    if isinstance(node, Term | Phrase | Prefix):
+        return [node]
+    if isinstance(node, And | Or):
+        return [t for child in node.children for t in _positive(child)]
+    return []
