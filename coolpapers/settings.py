@@ -197,6 +197,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Search --------------------------------------------------------------------------------
+SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+SEARCH_BACKEND_OPTIONS: dict = {}
+# How papers changed by ingestion reach the index: "celery" (the index queue), "sync", "off".
+SEARCH_AUTO_INDEX = os.environ.get("SEARCH_AUTO_INDEX", "celery")
+CELERY_TASK_ROUTES = {"search.tasks.*": {"queue": "index"}}
+
 # --- arXiv --------------------------------------------------------------------------------
 ARXIV_CONTACT_EMAIL = os.environ.get("ARXIV_CONTACT_EMAIL", "")
 ARXIV_CATEGORIES = env_list("ARXIV_CATEGORIES", "cs.AI,cs.CL,cs.LG,cs.CV")
@@ -217,4 +224,32 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}},
+}
+
+# --- REST API (coolpapers.api) ------------------------------------------------------------
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "coolpapers.api"]
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "coolpapers.api.throttling.AnonThrottle",
+        "coolpapers.api.throttling.UserThrottle",
+    ],
+    # Counted in the default cache: Redis in production, so shared by every worker.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_RATE_ANON", "120/min"),
+        "user": os.environ.get("API_RATE_USER", "600/min"),
+    },
+    # Proxies in front of the site; 0 trusts no X-Forwarded-For (clients cannot dodge limits).
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cool Papers API",
+    "DESCRIPTION": "Search arXiv papers and read their metadata, daily lists and categories.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }

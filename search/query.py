@@ -115,7 +115,11 @@ def _tokenize(text: str) -> list[_Tok]:
         value = m.group()
         if kind == "quote":
             raise QueryError(f'unbalanced quote: the " at position {pos + 1} is never closed')
-        if kind == "field":
+        if kind == "field" and tokens_end_field(tokens):
+            # A value may contain a colon (id:arXiv:2401.01234): it is a word, not a field.
+            m = re.compile(r"[^\s()\"]+").match(text, pos)
+            kind, value = "word", m.group()
+        elif kind == "field":
             name = m.group("field").lower()
             name = FIELD_ALIASES.get(name, name)
             if name not in FIELDS:

@@ -60,12 +60,11 @@ class PostingCache:
 
 def _read_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """All (docnum, weight) of a term in one segment, decoded a block at a time."""
-    if not reader.has_deletions() and (field, text) not in reader:
+    if (field, text) not in reader:
         return np.empty(0, np.int32), np.empty(0, np.float32)
-    try:
-        matcher = reader.postings(field, text)
-    except KeyError:
-        return np.empty(0, np.int32), np.empty(0, np.float32)
+    matcher = reader.postings(field, text)
+    # A segment with deletions wraps its matcher in a filter; deletions are masked separately.
+    matcher = getattr(matcher, "child", matcher)
     ids, weights = [], []
     # Whoosh 2.7's W3 codec keeps 128 postings per block: decode whole blocks, not postings.
     while matcher.is_active():
@@ -86,7 +85,8 @@ class Segment:
         self.reader = reader
         self.offset = offset
         self.size = reader.doc_count_all()
-        self.key = reader.segment().segment_id() if hasattr(reader, "segment") else id(reader)
+        segment = reader.segment() if hasattr(reader, "segment") else None
+        self.key = segment.segment_id() if segment is not None else ("reader", id(reader))
         self.cache = cache
         self._lengths: dict[str, np.ndarray] = {}
         self._columns: dict[str, np.ndarray] = {}
@@ -109,7 +109,7 @@ class Segment:
     def column(self, field: str) -> np.ndarray:
         """A sortable field's values (datetimes as Whoosh's integers)."""
         if field not in self._columns:
-            reader = self.reader.column_reader(field)
+            reader = self.reader.column_reader(field, translate=False)
             self._columns[field] = np.fromiter(
                 (v if v is not None else 0 for v in reader), dtype=np.int64, count=self.size
             )
@@ -148,6 +148,8 @@ class VectorSearcher:
 
     def term(self, field: str, text: str, scored: bool = True) -> Matches:
         out = self.empty()
+        if not self.size:
+            return out
         idf = self.searcher.idf(field, text) if scored else 0.0
         avgfl = self.searcher.avg_field_length(field) or 1.0
         B = self.weighting._field_B.get(field, self.weighting.B)

@@ -172,6 +172,7 @@ class WhooshBackend(SearchBackend):
             writer.cancel()
             raise
         writer.commit()
+        self._checked = 0.0  # this process sees its own writes at once
         return len(documents)
 
     def delete(self, arxiv_ids: Iterable[str]) -> int:
@@ -182,12 +183,15 @@ class WhooshBackend(SearchBackend):
         writer = index.writer(timeout=WRITE_TIMEOUT)
         deleted = sum(writer.delete_by_term("id", i) for i in ids)
         writer.commit()
+        self._checked = 0.0
         return deleted
 
     def rebuild(self, documents: Iterable[Any], progress: ProgressCallback | None = None) -> int:
         generation, path = self._new_generation()
         index = create_in(str(path), build_schema())
-        writer = index.writer(limitmb=512)
+        # Whoosh sorts postings in memory up to limitmb and merges runs on disk past it; the
+        # on-disk merge dominated a 133k-paper build, so give the sort room.
+        writer = index.writer(limitmb=int(self.options.get("build_memory_mb", 2048)))
         count = 0
         try:
             for doc in documents:
@@ -202,6 +206,7 @@ class WhooshBackend(SearchBackend):
             raise
         self._swap(generation)
         self._prune(keep={generation})
+        self._checked = 0.0
         if progress:
             progress(count)
         return count
@@ -211,6 +216,7 @@ class WhooshBackend(SearchBackend):
         create_in(str(path), build_schema())
         self._swap(generation)
         self._prune(keep={generation})
+        self._checked = 0.0
 
     # --- reading -------------------------------------------------------------------------
     def _get_searcher(self):

@@ -1,0 +1,113 @@
+"""The Whoosh backend: the shared contract, plus what only Whoosh has (generations, locks,
+the NumPy evaluation matching Whoosh's own BM25F ranking)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from whoosh import query as wq
+
+from search.backends.whoosh import NAME_ANALYZER, TEXT_ANALYZER, WhooshBackend
+from search.documents import documents_for, iter_all_documents
+from tests.search.contract import BackendContract, EmptyIndexContract, ids, req
+
+
+@pytest.fixture
+def backend(tmp_path):
+    return WhooshBackend(path=tmp_path / "index")
+
+
+class TestWhooshContract(BackendContract):
+    pass
+
+
+class TestWhooshEmpty(EmptyIndexContract):
+    pass
+
+
+@pytest.mark.django_db
+class TestWhooshSpecifics(BackendContract):
+    @pytest.mark.parametrize(
+        "text", ["gaussian splatting", "diffusion", "learning", "vision language models", "park"]
+    )
+    def test_ranking_equals_whoosh_bm25f(self, built, text):
+        """The NumPy evaluation gives Whoosh's own scores for the same AND-of-ORs query."""
+        searcher = built._get_searcher()
+        native = wq.And(
+            [
+                wq.Or(
+                    [wq.Term(f, TEXT_ANALYZER(word).__next__().text) for f in ("title", "abstract")]
+                    + [wq.Term("authors", NAME_ANALYZER(word).__next__().text)]
+                )
+                for word in text.split()
+            ]
+        )
+        expected = {hit["id"]: hit.score for hit in searcher.search(native, limit=None)}
+        assert expected
+        results = built.search(req(text))
+        got = {h.arxiv_id: h.score for h in results[: len(results)]}
+        assert set(got) == set(expected)
+        for key, score in expected.items():
+            assert got[key] == pytest.approx(score, rel=1e-5)
+
+    def test_rebuild_swaps_generations_and_readers_keep_working(self, built, tmp_path):
+        before = built._current_generation()
+        assert ids(built.search(req("CORDIC")))
+        built.rebuild(iter_all_documents())
+        after = built._current_generation()
+        assert after != before
+        assert ids(built.search(req("CORDIC"))) == ["2503.11685"]
+        generations = [p for p in (tmp_path / "index").iterdir() if p.is_dir()]
+        assert len(generations) <= 2
+
+    def test_search_while_a_writer_commits(self, built):
+        errors: list[BaseException] = []
+        docs = documents_for(["2503.11731", "2503.11979", "2503.12001"])
+        reader_backend = WhooshBackend(path=built.root)
+
+        def write() -> None:
+            try:
+                for _ in range(15):
+                    built.index_documents(docs)
+            except BaseException as exc:
+                errors.append(exc)
+
+        expected = tuple(sorted(ids(reader_backend.search(req("gaussian splatting")))))
+        assert len(expected) == 5
+        writer = threading.Thread(target=write)
+        writer.start()
+        seen = set()
+        while writer.is_alive():
+            reader_backend._checked = 0.0  # look for a new index state on every search
+            found = ids(reader_backend.search(req("gaussian splatting")))
+            seen.add(tuple(sorted(found)))
+        writer.join()
+        assert not errors
+        # Every answer was complete: never a half-written index.
+        assert seen == {expected}
+        assert reader_backend.document_count() == 69
+
+    def test_two_writers_take_turns(self, built):
+        other = WhooshBackend(path=built.root)
+        errors: list[BaseException] = []
+
+        def write(backend, pks):
+            try:
+                for _ in range(5):
+                    backend.index_documents(documents_for(pks))
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=write, args=(built, ["2503.11685", "2503.11692"])),
+            threading.Thread(target=write, args=(other, ["2503.11677", "2503.11731"])),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        built._checked = 0.0
+        assert built.document_count() == 69
+        assert built.stored_hashes()["2503.11685"]
