@@ -1,4 +1,4 @@
-"""`run_site`: the web server, a Celery worker and Celery beat together; Ctrl-C stops them all."""
+"""`run_site`: the web server, the Celery workers and beat together; Ctrl-C stops them all."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Serve the site with gunicorn plus a Celery worker and beat (logs in DATA_DIR/logs)."
+    help = "Serve the site with gunicorn, Celery workers and beat (logs in DATA_DIR/logs)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -45,12 +45,31 @@ class Command(BaseCommand):
                 "-A",
                 "coolpapers",
                 "worker",
+                "--queues",
+                "celery",
                 "--loglevel",
                 "INFO",
                 "--concurrency",
                 "2",
                 "--hostname",
                 "worker@%h",
+            ],
+            # The search index has one writer: its queue gets a worker with one process.
+            "index-worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "coolpapers",
+                "worker",
+                "--queues",
+                "index",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "1",
+                "--hostname",
+                "index@%h",
             ],
             "beat": [
                 python,
