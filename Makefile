@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export COOLPAPERS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install install-test lint format bench-ingest clean
+.PHONY: run test install install-test lint format bench-ingest clean assets
 
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,15 +20,29 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run
 
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test assets
 
-run: install
+# Front-end dependencies from npm (package-lock.json pins them), copied into static/vendor/.
+assets: static/vendor/htmx/htmx.min.js
+
+node_modules/.package-lock.json: package.json $(wildcard package-lock.json)
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+	touch $@
+
+static/vendor/htmx/htmx.min.js: node_modules/.package-lock.json
+	mkdir -p $(@D)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+run: install assets
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
 	PORT=$(PORT) $(PY) manage.py run_site
 
 test: install-test
+	@# The browser tests drive Debian's chromium; install it when missing and we may.
+	if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	COOLPAPERS_DATA_DIR=$(COOLPAPERS_DATA_DIR)/test $(PY) -m pytest

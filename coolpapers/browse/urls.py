@@ -1,3 +1,19 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-urlpatterns: list = []
+from coolpapers.browse import views
+from coolpapers.browse.converters import ArxivIdConverter, CategorySpecConverter
+
+register_converter(ArxivIdConverter, "arxiv_id")
+register_converter(CategorySpecConverter, "category_spec")
+
+app_name = "browse"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("arxiv/<arxiv_id:arxiv_id>", views.paper_page, name="paper"),
+    path("arxiv/<arxiv_id:arxiv_id>/bibtex", views.bibtex, name="bibtex"),
+    path("arxiv/<arxiv_id:arxiv_id>/star", views.star, name="star"),
+    path("arxiv/<category_spec:spec>", views.daily_list, name="list"),
+    path("arxiv/<category_spec:spec>/chunk", views.daily_chunk, name="chunk"),
+    path("arxiv/<category_spec:spec>/feed", views.feed, name="feed"),
+]

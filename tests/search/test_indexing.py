@@ -46,7 +46,9 @@ def test_ingestion_queues_changed_papers_for_the_index_queue(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("ingest_arxiv", str(SAMPLE), "--batch-size", "40", verbosity=0)
     assert [len(batch) for batch in sent] == [40, 26]
-    assert sorted(sum(sent, [])) == sorted(Paper.objects.values_list("pk", flat=True))
+    assert sorted(pk for batch in sent for pk in batch) == sorted(
+        Paper.objects.values_list("pk", flat=True)
+    )
     from coolpapers.settings import CELERY_TASK_ROUTES
 
     assert CELERY_TASK_ROUTES["search.tasks.*"] == {"queue": "index"}
