@@ -1,0 +1,268 @@
+"""What the API reads (query parameters) and writes (papers, hits, categories, errors).
+
+Every response body is produced by one of these serializers and the OpenAPI schema is
+generated from the same classes, so the documentation cannot drift from the responses.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from coolpapers.browse.metadata import pdf_url
+from coolpapers.papers import category_spec
+from coolpapers.papers.category_spec import CategorySpec, InvalidSpec, parse_spec
+from coolpapers.papers.models import Category, Paper, Version
+from search.backends.base import SORTS
+from search.query import MAX_QUERY_LENGTH
+from search.service import MAX_PAGE_SIZE, MAX_RESULTS, Result
+
+from .pagination import DEFAULT_PAGE_SIZE, reachable
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+# --- query parameters -----------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.DATE)
+class DayField(serializers.Field):
+    """A YYYY-MM-DD date and nothing else (`date.fromisoformat` also takes 20250318, 2025-W12)."""
+
+    default_error_messages = {"invalid": "{value!r} is not a date; use YYYY-MM-DD, e.g. 2025-03-18"}
+
+    def to_internal_value(self, data: Any) -> date:
+        text = str(data)
+        if _ISO_DAY.fullmatch(text):
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass
+        self.fail("invalid", value=text[:40])
+
+    def to_representation(self, value: date) -> str:
+        return value.isoformat()
+
+
+class PageParameters(serializers.Serializer):
+    """Query parameters of a paged list (the base of every list's parameters)."""
+
+    page = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_RESULTS,
+        default=1,
+        help_text=f"Page number, from 1; page * page_size is at most {MAX_RESULTS}.",
+    )
+    page_size = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        default=DEFAULT_PAGE_SIZE,
+        help_text="Results per page.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not reachable(attrs["page"], attrs["page_size"]):
+            raise serializers.ValidationError(
+                {
+                    "page": [
+                        f"only the first {MAX_RESULTS} results can be paged through, and "
+                        f"page {attrs['page']} of {attrs['page_size']} would end at result "
+                        f"{attrs['page'] * attrs['page_size']}; narrow the query instead"
+                    ]
+                }
+            )
+        return attrs
+
+
+class SearchParameters(PageParameters):
+    q = serializers.CharField(
+        max_length=MAX_QUERY_LENGTH,
+        help_text=(
+            'The query: words (all must match), "exact phrases", OR, -exclusion, (grouping), '
+            "fields title: abstract: author: comments: journal: doi: id: cat:, and date ranges "
+            "such as announced:2025-03-01..2025-03-31."
+        ),
+    )
+    category = serializers.CharField(
+        required=False,
+        max_length=category_spec.MAX_LENGTH,
+        help_text="Category spec: `cs.AI,cs.CL` (either), `cs.AI+cs.LG-cs.CY` (minus cs.CY).",
+    )
+    sort = serializers.ChoiceField(choices=SORTS, default="relevance", help_text="Result order.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """`from` and `to` are Python keywords, so they cannot be declared as attributes."""
+        fields = super().get_fields()
+        fields["from"] = DayField(
+            required=False, source="date_from", help_text="Announced on or after (YYYY-MM-DD)."
+        )
+        fields["to"] = DayField(
+            required=False, source="date_to", help_text="Announced on or before (YYYY-MM-DD)."
+        )
+        return fields
+
+
+class PaperListParameters(PageParameters):
+    category = serializers.CharField(
+        required=False,
+        max_length=category_spec.MAX_LENGTH,
+        help_text="Only papers in this category spec, e.g. `cs.AI+cs.LG-cs.CY`.",
+    )
+    date = DayField(
+        required=False,
+        help_text="Only papers on that day's daily lists (new, cross-listed or replaced).",
+    )
+
+    def validate_category(self, value: str) -> CategorySpec:
+        """Parsed against arXiv's taxonomy, as the search does."""
+        try:
+            return parse_spec(value)
+        except InvalidSpec as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+# --- responses ------------------------------------------------------------------------------
+
+
+def page_url(serializer: serializers.Serializer, paper: Paper) -> str:
+    """The absolute URL of the paper's page on this site (the request gives scheme and host)."""
+    path = reverse("browse:paper", args=[paper.arxiv_id])
+    return serializer.context["request"].build_absolute_uri(path)
+
+
+class PaperSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="arxiv_id", help_text="arXiv id without version.")
+    authors = serializers.ListField(child=serializers.CharField())
+    categories = serializers.ListField(
+        child=serializers.CharField(), source="category_codes", help_text="Primary first."
+    )
+    primary_category = serializers.CharField(source="primary_category_id")
+    version = serializers.IntegerField(help_text="Latest known version.")
+    url = serializers.SerializerMethodField(help_text="The paper's page on this site.")
+    pdf_url = serializers.SerializerMethodField(help_text="The latest version's PDF on arXiv.")
+
+    class Meta:
+        model = Paper
+        fields = [
+            "id",
+            "title",
+            "authors",
+            "abstract",
+            "categories",
+            "primary_category",
+            "comments",
+            "journal_ref",
+            "doi",
+            "license",
+            "version",
+            "submitted",
+            "updated",
+            "announced",
+            "url",
+            "pdf_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, paper: Paper) -> str:
+        return page_url(self, paper)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_pdf_url(self, paper: Paper) -> str:
+        return pdf_url(paper.arxiv_id)
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="number")
+
+    class Meta:
+        model = Version
+        fields = ["version", "submitted", "size"]
+        read_only_fields = fields
+
+
+class PaperDetailSerializer(PaperSerializer):
+    versions = VersionSerializer(many=True, read_only=True)
+
+    class Meta(PaperSerializer.Meta):
+        fields = [*PaperSerializer.Meta.fields, "versions"]
+        read_only_fields = fields
+
+
+class HighlightsSerializer(serializers.Serializer):
+    title = serializers.CharField(
+        source="title_html", help_text="HTML: escaped text, matches in <mark>, formulas intact."
+    )
+    abstract = serializers.CharField(source="abstract_html", help_text="HTML, as the title.")
+
+
+class SearchHitSerializer(serializers.Serializer):
+    id = serializers.CharField(source="paper.arxiv_id")
+    title = serializers.CharField(source="paper.title")
+    authors = serializers.ListField(child=serializers.CharField(), source="paper.authors")
+    abstract = serializers.CharField(source="paper.abstract")
+    categories = serializers.ListField(
+        child=serializers.CharField(), source="paper.category_codes", help_text="Primary first."
+    )
+    primary_category = serializers.CharField(source="paper.primary_category_id")
+    submitted = serializers.DateTimeField(source="paper.submitted", allow_null=True)
+    updated = serializers.DateTimeField(source="paper.updated", allow_null=True)
+    announced = serializers.DateField(source="paper.announced", allow_null=True)
+    score = serializers.FloatField(source="hit.score", help_text="Relevance (BM25F).")
+    highlights = HighlightsSerializer(source="*")
+    url = serializers.SerializerMethodField(help_text="The paper's page on this site.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, result: Result) -> str:
+        return page_url(self, result.paper)
+
+
+class PageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Results in total (not all may be reachable).")
+    next = serializers.URLField(allow_null=True, help_text="The next page, if any.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, if any.")
+
+
+class SearchPageSerializer(PageSerializer):
+    results = SearchHitSerializer(many=True)
+
+
+class PaperPageSerializer(PageSerializer):
+    results = PaperSerializer(many=True)
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    archive = serializers.CharField(source="archive_id")
+    group = serializers.CharField(source="archive.group", help_text="Subject group.")
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "archive", "group", "active"]
+        read_only_fields = fields
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong.")
+
+
+def errors_for(parameters: type[serializers.Serializer], name: str) -> type:
+    """The 400 body: each rejected parameter with its messages, as DRF's ValidationError."""
+    messages = {
+        field: serializers.ListField(child=serializers.CharField(), required=False)
+        for field in parameters().fields
+    }
+    return type(name, (serializers.Serializer,), {**messages, "__module__": __name__})
+
+
+SearchErrorSerializer = errors_for(SearchParameters, "SearchError")
+PaperListErrorSerializer = errors_for(PaperListParameters, "PaperListError")
+
+
+class PaperIdErrorSerializer(serializers.Serializer):
+    id = serializers.ListField(child=serializers.CharField())

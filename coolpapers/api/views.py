@@ -1,0 +1,172 @@
+"""HTTP layer of the REST API: validate parameters, call search.service or the ORM, serialize.
+
+Input a client can fix is a 400 naming the parameter (`{"q": ["unbalanced quote: ..."]}`),
+a missing page or paper a 404 with a `detail`, never a 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
+from coolpapers.papers.category_spec import CategorySpec, filter_papers
+from coolpapers.papers.models import Announcement, Category, Paper, PaperCategory
+from search.service import SearchInputError, SearchParams, build_request, search, with_highlights
+
+from . import serializers as s
+from .pagination import paginate
+
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until the rate limit lets the client in again.",
+)
+TOO_MANY = OpenApiResponse(s.DetailSerializer, description="Rate limit exceeded.")
+
+
+def validated(parameters: type[s.PageParameters], request: Request) -> dict[str, Any]:
+    """The query string checked by `parameters`; a ValidationError (400) names each bad one.
+
+    A plain dict, not the QueryDict: DRF would read `?from=` from a QueryDict as "absent",
+    and the schema (which fuzzers trust) says a blank value is not a date.
+    """
+    serializer = parameters(data=request.query_params.dict())
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _with_categories(papers: QuerySet[Paper]) -> QuerySet[Paper]:
+    """Category codes for any number of papers in one extra query."""
+    links = PaperCategory.objects.order_by("position")
+    return papers.prefetch_related(Prefetch("category_links", queryset=links))
+
+
+def paper_list(spec: CategorySpec | None, day: date | None) -> QuerySet[Paper]:
+    """Papers in a category spec and/or on a day's daily lists, newest announcement first."""
+    papers = Paper.objects.all()
+    if day is not None:
+        papers = papers.filter(pk__in=Announcement.objects.filter(date=day).values("paper_id"))
+    if spec is not None:
+        papers = filter_papers(papers, spec)
+    return _with_categories(papers)
+
+
+class SearchView(APIView):
+    @extend_schema(
+        operation_id="search",
+        summary="Full-text search",
+        description=(
+            "Papers matching a query, best first or newest first, with the query's words marked "
+            "in the title and abstract."
+        ),
+        parameters=[s.SearchParameters, RETRY_AFTER],
+        responses={
+            200: s.SearchPageSerializer,
+            400: OpenApiResponse(s.SearchErrorSerializer, description="Unusable parameters."),
+            404: OpenApiResponse(s.DetailSerializer, description="The page is past the end."),
+            429: TOO_MANY,
+        },
+        tags=["search"],
+    )
+    def get(self, request: Request) -> Response:
+        params = validated(s.SearchParameters, request)
+        try:
+            search_request = build_request(
+                SearchParams(
+                    q=params["q"],
+                    category=params.get("category", ""),
+                    date_from=params.get("date_from"),
+                    date_to=params.get("date_to"),
+                    sort=params["sort"],
+                )
+            )
+            results = search(search_request)
+        except SearchInputError as exc:
+            raise ValidationError({exc.param: [str(exc)]}) from exc
+        page = paginate(request, results, params["page"], params["page_size"])
+        body = replace(page, results=with_highlights(search_request, page.results))
+        return Response(s.SearchPageSerializer(body, context={"request": request}).data)
+
+
+class PaperListView(APIView):
+    @extend_schema(
+        operation_id="papers_list",
+        summary="List papers",
+        description="Papers by category spec and announcement day, newest announcement first.",
+        parameters=[s.PaperListParameters, RETRY_AFTER],
+        responses={
+            200: s.PaperPageSerializer,
+            400: OpenApiResponse(s.PaperListErrorSerializer, description="Unusable parameters."),
+            404: OpenApiResponse(s.DetailSerializer, description="The page is past the end."),
+            429: TOO_MANY,
+        },
+        tags=["papers"],
+    )
+    def get(self, request: Request) -> Response:
+        params = validated(s.PaperListParameters, request)
+        papers = paper_list(params.get("category"), params.get("date"))
+        page = paginate(request, papers, params["page"], params["page_size"])
+        return Response(s.PaperPageSerializer(page, context={"request": request}).data)
+
+
+class PaperDetailView(APIView):
+    @extend_schema(
+        operation_id="papers_retrieve",
+        summary="One paper",
+        description="A paper with its versions.",
+        parameters=[
+            OpenApiParameter(
+                "id",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description=(
+                    "An arXiv id in any form: 2503.11677, 2503.11677v2, arXiv:2503.11677, "
+                    "hep-th/9901001 (the slash may be written %2F)."
+                ),
+            ),
+            RETRY_AFTER,
+        ],
+        responses={
+            200: s.PaperDetailSerializer,
+            400: OpenApiResponse(s.PaperIdErrorSerializer, description="Not an arXiv id."),
+            404: OpenApiResponse(s.DetailSerializer, description="Not in our database."),
+            429: TOO_MANY,
+        },
+        tags=["papers"],
+    )
+    def get(self, request: Request, id: str) -> Response:
+        try:
+            arxiv_id = parse_arxiv_id(id).id
+        except InvalidArxivId as exc:
+            raise ValidationError({"id": [str(exc)]}) from exc
+        papers = _with_categories(Paper.objects.filter(pk=arxiv_id)).prefetch_related("versions")
+        paper = papers.first()
+        if paper is None:
+            raise NotFound(f"paper {arxiv_id} is not in our database")
+        return Response(s.PaperDetailSerializer(paper, context={"request": request}).data)
+
+
+class CategoryListView(APIView):
+    @extend_schema(
+        operation_id="categories_list",
+        summary="All categories",
+        description="arXiv's categories with their archive and subject group.",
+        parameters=[RETRY_AFTER],
+        responses={200: s.CategorySerializer(many=True), 429: TOO_MANY},
+        tags=["categories"],
+    )
+    def get(self, request: Request) -> Response:
+        categories = Category.objects.select_related("archive").order_by("code")
+        return Response(s.CategorySerializer(categories, many=True).data)

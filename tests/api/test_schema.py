@@ -1,0 +1,88 @@
+"""The OpenAPI document and the Swagger UI that shows it (from our static files only)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.staticfiles import finders
+from drf_spectacular.validation import validate_schema
+
+from tests.api.openapi import document
+
+OPERATIONS = {
+    "/api/search": {"200", "400", "404", "429"},
+    "/api/papers/": {"200", "400", "404", "429"},
+    "/api/papers/{id}": {"200", "400", "404", "429"},
+    "/api/categories/": {"200", "429"},
+}
+
+
+@pytest.fixture
+def served(client) -> dict:
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    return response.json()
+
+
+def test_schema_is_valid_openapi_3(served):
+    assert served["openapi"].startswith("3.")
+    validate_schema(served)  # against the official OpenAPI 3.0 JSON schema
+    assert served == document()  # what the response checks in the other tests compare to
+
+
+def test_every_endpoint_documents_its_responses(served):
+    assert set(served["paths"]) == set(OPERATIONS)
+    for path, statuses in OPERATIONS.items():
+        operation = served["paths"][path]["get"]
+        assert set(operation["responses"]) == statuses, path
+        assert "Retry-After" in operation["responses"]["429"]["headers"]
+        for status, response in operation["responses"].items():
+            assert "application/json" in response["content"], (path, status)
+
+
+def test_parameters_are_documented_with_their_limits(served):
+    def parameters(path: str) -> dict:
+        return {p["name"]: p for p in served["paths"][path]["get"].get("parameters", [])}
+
+    search = parameters("/api/search")
+    assert set(search) == {"q", "category", "from", "to", "sort", "page", "page_size"}
+    assert search["q"]["required"] is True
+    assert search["q"]["schema"]["maxLength"] == 500
+    assert search["page_size"]["schema"] == {
+        "type": "integer",
+        "maximum": 100,
+        "minimum": 1,
+        "default": 25,
+    }
+    assert search["sort"]["schema"]["enum"] == ["relevance", "announced", "submitted"]
+    assert search["from"]["schema"]["format"] == search["to"]["schema"]["format"] == "date"
+    assert set(parameters("/api/papers/")) == {"category", "date", "page", "page_size"}
+    assert parameters("/api/papers/{id}")["id"]["in"] == "path"
+    for path in OPERATIONS:
+        assert all(p.get("description") for p in parameters(path).values()), path
+
+
+def test_swagger_ui_uses_only_local_assets(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    # No inline script or style for a strict Content-Security-Policy to allow.
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+    assert "<style" not in page
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert len(assets) == 5  # favicon, css, bundle, preset, init script
+    for url in assets:
+        parts = urlsplit(url.replace("&amp;", "&"))
+        assert not parts.scheme and not parts.netloc, f"{url} is not on this site"
+        if parts.path.startswith("/static/"):
+            assert finders.find(parts.path.removeprefix("/static/")), f"{url} is missing"
+        else:
+            assert parts.path == "/api/docs/" and "script" in parts.query
+            script = client.get(url.replace("&amp;", "&"))
+            assert script.status_code == 200
+            assert script["Content-Type"].startswith("application/javascript")
+            assert "/api/schema/" in script.content.decode()
