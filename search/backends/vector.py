@@ -110,9 +110,10 @@ class Segment:
         """A sortable field's values (datetimes as Whoosh's integers)."""
         if field not in self._columns:
             reader = self.reader.column_reader(field, translate=False)
-            self._columns[field] = np.fromiter(
-                (v if v is not None else 0 for v in reader), dtype=np.int64, count=self.size
-            )
+            raw = np.fromiter(iter(reader), dtype=np.uint64, count=self.size)
+            # Whoosh stores a missing date as the largest unsigned value: make it 0 ("none").
+            raw[raw == np.iinfo(np.uint64).max] = 0
+            self._columns[field] = raw.astype(np.int64)
         return self._columns[field]
 
 
@@ -205,9 +206,12 @@ class VectorSearcher:
         if sort_field is None:
             scores = matches.scores[candidates]
             if k < len(candidates):
-                part = np.argpartition(-scores, k - 1)[:k]
-                candidates, scores = candidates[part], scores[part]
-            order = np.lexsort((candidates, -scores))
+                # Keep every candidate tied with the k-th score, so the id tie-break decides
+                # between them and pages never overlap or skip a hit.
+                kth = -np.partition(-scores, k - 1)[k - 1]
+                keep = scores >= kth
+                candidates, scores = candidates[keep], scores[keep]
+            order = np.lexsort((candidates, -scores))[:k]
         else:
             values = self.sort_values(sort_field)[candidates]
             scores = matches.scores[candidates]

@@ -31,19 +31,6 @@ HIT_FIELDS = {
     "url",
 }
 MATH = re.compile(r"\$[^$]+\$")
-# Known search-backend bugs (see the API report); strict, so a fix shows up as a failure here.
-MISSING_DATE_OVERFLOW = pytest.mark.xfail(
-    raises=OverflowError,
-    strict=True,
-    reason="VectorSearcher.column: Whoosh stores a missing date as 2**64-1, which np.int64 "
-    "cannot hold (papers without a submitted date)",
-)
-TIES_ACROSS_PAGES = pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="VectorSearcher.top: argpartition cuts ties at k arbitrarily, so a hit tied at a "
-    "page boundary shows on two pages and another on none",
-)
 
 
 def get(client, **params):
@@ -108,7 +95,6 @@ def test_no_mark_inside_formulas(client):
     assert any("<mark>" in text for text in texts)
 
 
-@TIES_ACROSS_PAGES
 def test_pages_link_to_each_other_and_cover_every_hit(client):
     first = get(client, q="model", page_size=10).json()
     count, seen, body, number = first["count"], [], first, 1
@@ -218,9 +204,7 @@ def test_announcement_dates_filter_hits(client):
     assert all("2025-03-20" <= hit["announced"] <= "2025-06-30" for hit in body["results"])
 
 
-@pytest.mark.parametrize(
-    "sort", ["announced", pytest.param("submitted", marks=MISSING_DATE_OVERFLOW)]
-)
+@pytest.mark.parametrize("sort", ["announced", "submitted"])
 def test_sort_by_date_newest_first(client, sort):
     results = get(client, q="model", sort=sort, page_size=100).json()["results"]
 
@@ -230,7 +214,6 @@ def test_sort_by_date_newest_first(client, sort):
     assert dates == known + [None] * (len(dates) - len(known))  # undated papers last
 
 
-@MISSING_DATE_OVERFLOW
 def test_submitted_range_in_the_query(client):
     results = get(client, q="model submitted:..2024", page_size=100).json()["results"]
 

@@ -17,7 +17,7 @@ from kombu import Connection
 from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
 from coolpapers.ingestion.tasks import run_ingestion_job
 from coolpapers.papers.models import Paper
-from tests.conftest import database_url
+from tests.conftest import database_url, stop_process_group
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -55,9 +55,8 @@ def start_worker(queue: str, env: dict[str, str], log: Path) -> subprocess.Popen
     )
 
 
-def stop(worker: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    if worker.poll() is None:
-        os.killpg(worker.pid, sig)
+def kill(worker: subprocess.Popen) -> None:
+    os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(timeout=30)
 
 
@@ -89,7 +88,7 @@ def test_killed_worker_resumes_job_with_nothing_lost_or_duplicated(tmp_path):
         with Connection(REDIS_URL) as conn, conn.Producer() as producer:
             run_ingestion_job.apply_async(args=[job.pk], queue=queue, producer=producer)
         wait_for(lambda: job_state(job.pk).created_count >= 100, 60, "the first batches", log)
-        stop(worker, signal.SIGKILL)  # no warm shutdown: the task stays unacknowledged
+        kill(worker)  # no warm shutdown: the task stays unacknowledged
         killed = job_state(job.pk)
         assert killed.status == JobStatus.RUNNING and killed.created_count < DEMO_PAPERS
         assert Paper.objects.count() == killed.created_count
@@ -97,7 +96,7 @@ def test_killed_worker_resumes_job_with_nothing_lost_or_duplicated(tmp_path):
         worker = start_worker(queue, env, log)
         wait_for(lambda: job_state(job.pk).status == JobStatus.SUCCEEDED, 120, "the job", log)
     finally:
-        stop(worker)
+        stop_process_group(worker)
     done = job_state(job.pk)
     assert done.created_count == DEMO_PAPERS
     assert done.unchanged_count == 0 and done.updated_count == 0
@@ -128,5 +127,5 @@ def test_embedded_filesystem_broker_runs_jobs_on_a_real_worker(tmp_path):
             run_ingestion_job.apply_async(args=[job.pk], queue=queue, producer=producer)
         wait_for(lambda: job_state(job.pk).status == JobStatus.SUCCEEDED, 120, "the job", log)
     finally:
-        stop(worker)
+        stop_process_group(worker)
     assert job_state(job.pk).created_count == DEMO_PAPERS

@@ -4,7 +4,6 @@ check_index finds and repairs differences, rebuild_index swaps in a full index."
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from coolpapers.papers.models import Paper
 from search import backends
 from search.indexing import compare_index
 from search.tasks import index_papers_task
-from tests.conftest import ARXIV_FIXTURES, database_url
+from tests.conftest import ARXIV_FIXTURES, database_url, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ARXIV_FIXTURES / "corpus" / "daily_arxiv_sample.jsonl"
@@ -151,7 +150,6 @@ def test_index_task_runs_on_a_real_worker(settings, index_dir, tmp_path):
                 break
             time.sleep(0.2)
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
+        stop_process_group(worker)
     assert backend.document_count() == len(ids), log.read_text()[-2000:]
     assert compare_index().total == 0
