@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from coolpapers.papers.category_spec import CategorySpec, filter_papers
 from coolpapers.papers.models import Announcement, Category, Paper, PaperCategory
+from search.backends.base import IndexUnavailable
 from search.service import SearchInputError, SearchParams, build_request, search, with_highlights
 
 from . import serializers as s
@@ -63,6 +64,12 @@ def paper_list(spec: CategorySpec | None, day: date | None) -> QuerySet[Paper]:
     return _with_categories(papers)
 
 
+class ServiceUnavailable(APIException):
+    status_code = 503
+    default_detail = "The service is temporarily unavailable."
+    default_code = "service_unavailable"
+
+
 class SearchView(APIView):
     @extend_schema(
         operation_id="search",
@@ -77,6 +84,7 @@ class SearchView(APIView):
             400: OpenApiResponse(s.SearchErrorSerializer, description="Unusable parameters."),
             404: OpenApiResponse(s.DetailSerializer, description="The page is past the end."),
             429: TOO_MANY,
+            503: OpenApiResponse(s.DetailSerializer, description="The search index is down."),
         },
         tags=["search"],
     )
@@ -95,6 +103,8 @@ class SearchView(APIView):
             results = search(search_request)
         except SearchInputError as exc:
             raise ValidationError({exc.param: [str(exc)]}) from exc
+        except IndexUnavailable as exc:
+            raise ServiceUnavailable(str(exc)) from exc
         page = paginate(request, results, params["page"], params["page_size"])
         body = replace(page, results=with_highlights(search_request, page.results))
         return Response(s.SearchPageSerializer(body, context={"request": request}).data)

@@ -17,6 +17,10 @@ from search.query import Node
 SORTS = ("relevance", "announced", "submitted")
 
 
+class IndexUnavailable(Exception):
+    """The index cannot answer (never built, or unreadable): a 503, not a reader's error."""
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     """A parsed query plus filters and order; immutable so it can key a cache."""

@@ -8,6 +8,7 @@ Whoosh's own write lock (one writer at a time; it is released if the writer dies
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -27,12 +28,19 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.index import EmptyIndexError, create_in, open_dir
+from whoosh.index import create_in, open_dir
 from whoosh.support.charset import accent_map
 from whoosh.writing import LockError
 
 from coolpapers.papers.arxiv_ids import InvalidArxivId, normalize_arxiv_id
-from search.backends.base import Hit, IndexHealth, ProgressCallback, SearchBackend, SearchRequest
+from search.backends.base import (
+    Hit,
+    IndexHealth,
+    IndexUnavailable,
+    ProgressCallback,
+    SearchBackend,
+    SearchRequest,
+)
 from search.backends.vector import Matches, PostingCache, VectorSearcher
 from search.query import And, DateRange, Node, Not, Or, Phrase, Prefix, QueryError, Term
 
@@ -189,10 +197,12 @@ class WhooshBackend(SearchBackend):
     def rebuild(self, documents: Iterable[Any], progress: ProgressCallback | None = None) -> int:
         generation, path = self._new_generation()
         index = create_in(str(path), build_schema())
-        # Whoosh sorts postings in memory up to limitmb and merges runs on disk past it; the
-        # on-disk merge dominated a 133k-paper build, so give the sort room.
-        writer = index.writer(limitmb=int(self.options.get("build_memory_mb", 2048)))
+        writer = index.writer(limitmb=int(self.options.get("build_memory_mb", 512)))
         count = 0
+        # Whoosh keeps millions of small posting tuples alive while it sorts; the cyclic
+        # garbage collector would rescan them over and over, so it pauses for the build.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
         try:
             for doc in documents:
                 writer.add_document(**_fields(doc))
@@ -204,6 +214,9 @@ class WhooshBackend(SearchBackend):
             writer.cancel()
             shutil.rmtree(path, ignore_errors=True)
             raise
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         self._swap(generation)
         self._prune(keep={generation})
         self._checked = 0.0
@@ -228,7 +241,7 @@ class WhooshBackend(SearchBackend):
             self._checked = now
             generation = self._current_generation()
             if generation is None:
-                raise EmptyIndexError("the search index has not been built (run rebuild_index)")
+                raise IndexUnavailable("the search index has not been built (run rebuild_index)")
             if generation != self._generation or self._searcher is None:
                 if self._searcher is not None:
                     self._searcher.close()
@@ -363,7 +376,7 @@ class WhooshBackend(SearchBackend):
     def document_count(self) -> int:
         try:
             return self._get_searcher().doc_count()
-        except EmptyIndexError:
+        except IndexUnavailable:
             return 0
 
     def stored_hashes(self) -> dict[str, str]:

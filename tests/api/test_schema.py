@@ -12,7 +12,7 @@ from drf_spectacular.validation import validate_schema
 from tests.api.openapi import document
 
 OPERATIONS = {
-    "/api/search": {"200", "400", "404", "429"},
+    "/api/search": {"200", "400", "404", "429", "503"},
     "/api/papers/": {"200", "400", "404", "429"},
     "/api/papers/{id}": {"200", "400", "404", "429"},
     "/api/categories/": {"200", "429"},

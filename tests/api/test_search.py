@@ -230,3 +230,16 @@ def test_query_count_is_constant_per_page(client, django_assert_max_num_queries)
     assert queries(2) == queries(50)
     with django_assert_max_num_queries(2):  # the page's papers and their categories
         client.get(SEARCH, {"q": "image", "page_size": 100})
+
+
+def test_search_without_an_index_is_503_not_500(client, settings, tmp_path):
+    from search import backends
+
+    settings.SEARCH_BACKEND_OPTIONS = {"path": str(tmp_path / "never-built")}
+    backends.get_backend.cache_clear()
+    try:
+        response = client.get(SEARCH, {"q": "model"})
+    finally:
+        backends.get_backend.cache_clear()
+    assert response.status_code == 503
+    assert "has not been built" in response.json()["detail"]
