@@ -197,7 +197,10 @@ class WhooshBackend(SearchBackend):
     def rebuild(self, documents: Iterable[Any], progress: ProgressCallback | None = None) -> int:
         generation, path = self._new_generation()
         index = create_in(str(path), build_schema())
-        writer = index.writer(limitmb=int(self.options.get("build_memory_mb", 512)))
+        # Analysis and posting writing are pure Python: one writer process per core, each
+        # leaving its own segment (no final merge); searches span the segments.
+        procs = max(1, min(os.cpu_count() or 1, int(self.options.get("build_procs", 2))))
+        writer = index.writer(limitmb=256, procs=procs, multisegment=procs > 1)
         count = 0
         # Whoosh keeps millions of small posting tuples alive while it sorts; the cyclic
         # garbage collector would rescan them over and over, so it pauses for the build.
