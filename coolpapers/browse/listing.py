@@ -1,0 +1,266 @@
+"""Daily lists: which day a list shows, what is on it and in which order, one page at a time.
+
+Plain functions over the ORM, testable without HTTP. Every function issues a fixed number of
+queries whatever the list's length (the view tests count them).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import NamedTuple
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+
+from coolpapers.browse.stars import star_count
+from coolpapers.ingestion.records import ANNOUNCE_CROSS, ANNOUNCE_NEW, ANNOUNCE_REPLACE
+from coolpapers.papers.category_spec import CategorySpec, filter_papers
+from coolpapers.papers.models import Announcement, Paper, PaperCategory
+
+PAGE_SIZE = 25
+# A page number is at most this (a bigger one is a malformed request, not a missing page).
+MAX_PAGE = 100_000
+# Specs with fewer category links than this find their days from the categories' side; bigger
+# ones from the newest announcements backwards, which stops at once for a busy list.
+SMALL_SPEC = 1000
+
+# Announcements of a day in arXiv's order: new submissions, cross-lists, replacements.
+KINDS = (ANNOUNCE_NEW, ANNOUNCE_CROSS, ANNOUNCE_REPLACE)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+class Sort(StrEnum):
+    ARXIV = "arxiv"
+    STARS = "stars"
+
+
+class BadParameter(ValueError):
+    """A query parameter the reader can fix (400), with the reason."""
+
+
+class CategoryChip(NamedTuple):
+    code: str
+    name: str
+    primary: bool
+
+
+def chips(links: Iterable[PaperCategory]) -> list[CategoryChip]:
+    """Chips from a paper's category links prefetched with their categories."""
+    ordered = sorted(links, key=lambda link: link.position)
+    return [
+        CategoryChip(link.category_id, link.category.name, link.position == 0) for link in ordered
+    ]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One paper on a daily list, as announced that day."""
+
+    paper: Paper
+    kind: str  # one of KINDS, as seen from the list's spec
+    stars: int
+    categories: list[CategoryChip]  # primary first
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    new: int = 0
+    cross: int = 0
+    replace: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.cross + self.replace
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / PAGE_SIZE))
+
+
+def parse_day(text: str | None) -> date | None:
+    """`?date=YYYY-MM-DD`; empty or missing means "the latest day"."""
+    if not text:
+        return None
+    try:
+        if _ISO_DAY.fullmatch(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise BadParameter(f"date={text[:40]!r} is not a date; use YYYY-MM-DD, e.g. 2026-08-21")
+
+
+def parse_page(text: str | None) -> int:
+    if text is None or text == "":
+        return 1
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        raise BadParameter(f"page={text[:40]!r} is not a page number (1 to {MAX_PAGE})")
+    return int(text)
+
+
+def parse_sort(text: str | None) -> Sort:
+    try:
+        return Sort(text or Sort.ARXIV)
+    except ValueError:
+        raise BadParameter(f"sort={text[:40]!r} is unknown; use sort=stars or none") from None
+
+
+class DayFinder:
+    """The days a spec has papers on: the latest, and the neighbours of a given day."""
+
+    def __init__(self, spec: CategorySpec):
+        self.spec = spec
+        self._small: bool | None = None
+
+    @property
+    def small(self) -> bool:
+        if self._small is None:
+            links = PaperCategory.objects.filter(category_id__in=self.spec.include_codes)
+            self._small = not links.values("pk")[SMALL_SPEC : SMALL_SPEC + 1].exists()
+        return self._small
+
+    def _announcements(self) -> QuerySet[Announcement]:
+        if not self.small:
+            return filter_papers(Announcement.objects.all(), self.spec, "paper_id")
+        # Few papers: start from them (an IN over the category index), not from the dates.
+        papers = PaperCategory.objects.filter(category_id__in=self.spec.include_codes)
+        rows = Announcement.objects.filter(paper_id__in=papers.values("paper_id"))
+        if self.spec.exclude:
+            excluded = PaperCategory.objects.filter(
+                paper_id=OuterRef("paper_id"), category_id__in=self.spec.exclude_codes
+            )
+            rows = rows.exclude(Exists(excluded))
+        return rows
+
+    def _last(self, rows: QuerySet[Announcement]) -> date | None:
+        if self.small:
+            return rows.aggregate(day=Max("date"))["day"]
+        return rows.order_by("-date").values_list("date", flat=True).first()
+
+    def _first(self, rows: QuerySet[Announcement]) -> date | None:
+        if self.small:
+            return rows.aggregate(day=Min("date"))["day"]
+        return rows.order_by("date").values_list("date", flat=True).first()
+
+    def latest(self) -> date | None:
+        return self._last(self._announcements())
+
+    def before(self, day: date) -> date | None:
+        return self._last(self._announcements().filter(date__lt=day))
+
+    def after(self, day: date) -> date | None:
+        return self._first(self._announcements().filter(date__gt=day))
+
+
+def _kind_rank(spec: CategorySpec) -> Case:
+    """0 new, 1 cross-list, 2 replacement; a new paper outside the spec's primary categories
+    is a cross-list of this list even when arXiv announced it as new."""
+    return Case(
+        When(kind=ANNOUNCE_REPLACE, then=Value(2)),
+        When(
+            Q(kind=ANNOUNCE_CROSS) | ~Q(paper__primary_category_id__in=spec.include_codes),
+            then=Value(1),
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def _day_rows(spec: CategorySpec, day: date) -> QuerySet[Announcement]:
+    rows = filter_papers(Announcement.objects.filter(date=day), spec, "paper_id")
+    return rows.annotate(rank=_kind_rank(spec))
+
+
+def day_counts(spec: CategorySpec, day: date) -> DayCounts:
+    by_rank = dict(_day_rows(spec, day).order_by().values_list("rank").annotate(n=Count("pk")))
+    return DayCounts(*(by_rank.get(rank, 0) for rank in range(len(KINDS))))
+
+
+@dataclass(frozen=True)
+class DayPage:
+    """One page of a day's list; `has_next` is known without counting the whole day."""
+
+    number: int
+    entries: list[Entry]
+    has_next: bool
+
+    @property
+    def first_number(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1
+
+    @property
+    def last_number(self) -> int:
+        return self.first_number + len(self.entries) - 1
+
+
+def day_page(spec: CategorySpec, day: date, *, sort: Sort = Sort.ARXIV, page: int = 1) -> DayPage:
+    """A page of the day in arXiv order (new, cross, replaced; by id) or by stars."""
+    order = ("rank", "paper_id") if sort is Sort.ARXIV else ("-stars", "rank", "paper_id")
+    rows = (
+        _day_rows(spec, day)
+        .annotate(stars=star_count("paper_id"))
+        .select_related("paper")
+        .order_by(*order)
+    )
+    start = (page - 1) * PAGE_SIZE
+    # One row more than a page tells whether another page follows.
+    fetched = list(rows[start : start + PAGE_SIZE + 1])
+    shown = fetched[:PAGE_SIZE]
+    # Categories as plain tuples in one query: cheaper than prefetching model instances.
+    by_paper: dict[str, list[CategoryChip]] = defaultdict(list)
+    links = (
+        PaperCategory.objects.filter(paper_id__in=[row.paper_id for row in shown])
+        .order_by("position")
+        .values_list("paper_id", "category_id", "category__name", "position")
+    )
+    for paper_id, code, name, position in links:
+        by_paper[paper_id].append(CategoryChip(code, name, position == 0))
+    entries = [
+        Entry(row.paper, KINDS[row.rank], row.stars, by_paper[row.paper_id]) for row in shown
+    ]
+    return DayPage(page, entries, len(fetched) > PAGE_SIZE)
+
+
+def day_papers(spec: CategorySpec, day: date) -> list[Paper]:
+    """The whole day in arXiv order, for feeds; two queries however many papers."""
+    links = PaperCategory.objects.order_by("position")
+    rows = (
+        _day_rows(spec, day)
+        .select_related("paper")
+        .prefetch_related(Prefetch("paper__category_links", queryset=links))
+        .order_by("rank", "paper_id")
+    )
+    return [row.paper for row in rows]
+
+
+def latest_announcement_day() -> date | None:
+    return Announcement.objects.aggregate(day=Max("date"))["day"]
+
+
+def category_counts(day: date) -> dict[str, int]:
+    """Papers per category code announced on `day` (new, cross-listed or replaced)."""
+    announced = Announcement.objects.filter(date=day).values("paper_id")
+    counts = (
+        PaperCategory.objects.filter(paper_id__in=announced)
+        .order_by()
+        .values_list("category_id")
+        .annotate(n=Count("pk"))
+    )
+    return dict(counts)

@@ -1,0 +1,344 @@
+"""HTTP layer of browsing: read the request, call listing/metadata/stars, render.
+
+Errors a reader can fix or should know about are pages that say what was not found or what
+is wrong with the request (404/400), never a 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from django.db.models import Prefetch
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from coolpapers.browse import listing, metadata
+from coolpapers.browse.bibtex import bibtex_entry
+from coolpapers.browse.feeds import DailyListFeed, FeedList
+from coolpapers.browse.listing import BadParameter, DayCounts, DayFinder, Sort
+from coolpapers.browse.models import Star
+from coolpapers.browse.stars import (
+    InvalidBrowserId,
+    client_address,
+    record_star,
+    star_count,
+    throttle,
+)
+from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
+from coolpapers.papers.category_spec import CategorySpec, InvalidSpec, UnknownCategory, parse_spec
+from coolpapers.papers.models import Announcement, Archive, Category, Paper, PaperCategory
+from coolpapers.papers.taxonomy import GROUPS
+
+
+class Problem(Exception):
+    """A request that ends in an explanatory error page."""
+
+    def __init__(self, status: int, reason: str, links: list[tuple[str, str]] | None = None):
+        super().__init__(reason)
+        self.status, self.reason, self.links = status, reason, links or []
+
+    def response(self, request: HttpRequest) -> HttpResponse:
+        template = "404.html" if self.status == 404 else "400.html"
+        links = [*self.links, ("All categories", reverse("browse:home"))]
+        context = {"reason": self.reason, "links": links}
+        return render(request, template, context, status=self.status)
+
+
+# --- home -----------------------------------------------------------------------------------
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    latest = listing.latest_announcement_day()
+    counts = listing.category_counts(latest) if latest else {}
+    categories = Category.objects.filter(active=True).order_by("code")
+    archives = (
+        Archive.objects.filter(active=True)
+        .order_by("code")
+        .prefetch_related(Prefetch("categories", queryset=categories, to_attr="listed"))
+    )
+    groups: dict[str, list] = {group: [] for group in GROUPS}
+    for archive in archives:
+        listed = [(category, counts.get(category.code, 0)) for category in archive.listed]
+        if listed:
+            groups.setdefault(archive.group, []).append((archive, listed))
+    context = {
+        "latest": latest,
+        "groups": [(name, archives) for name, archives in groups.items() if archives],
+        "list_prefix": reverse("browse:list", args=["x"]).removesuffix("x"),
+    }
+    return render(request, "browse/home.html", context)
+
+
+# --- daily lists ----------------------------------------------------------------------------
+
+
+@dataclass
+class DayList:
+    """A resolved list request: spec (with category names), day, sort and page."""
+
+    spec: CategorySpec
+    names: dict[str, str]
+    day: date
+    explicit_day: bool
+    sort: Sort
+    page: int
+    finder: DayFinder = field(repr=False)
+
+    def url(self, view: str = "browse:list", *, page: int = 1, **overrides: object) -> str:
+        params = {"date": self.day.isoformat(), "sort": self.sort, "page": page, **overrides}
+        query = {
+            key: value
+            for key, value in params.items()
+            if value
+            and not (key == "sort" and value == Sort.ARXIV)
+            and not (key == "page" and value == 1)
+        }
+        return reverse(view, args=[str(self.spec)]) + "?" + urlencode(query)
+
+    @property
+    def included(self) -> list[tuple[str, str]]:
+        return [(code, self.names.get(code, "")) for code in self.spec.include]
+
+    @property
+    def excluded(self) -> list[tuple[str, str]]:
+        return [(code, self.names.get(code, "")) for code in self.spec.exclude]
+
+
+def _parse_spec(text: str) -> tuple[CategorySpec, dict[str, str]]:
+    names = dict(Category.objects.values_list("code", "name"))
+    try:
+        return parse_spec(text, names), names
+    except UnknownCategory as error:
+        raise Problem(404, f"There is {error}.") from error
+    except InvalidSpec as error:
+        raise Problem(400, f"Not a category list: {error}.") from error
+
+
+def _canonical_redirect(request: HttpRequest, url: str) -> HttpResponsePermanentRedirect:
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(url + (f"?{query}" if query else ""))
+
+
+def _resolve_day_list(request: HttpRequest, spec: CategorySpec, names: dict[str, str]) -> DayList:
+    """Read date, sort and page; no date means the latest day with papers in the spec."""
+    try:
+        day = listing.parse_day(request.GET.get("date"))
+        sort = listing.parse_sort(request.GET.get("sort"))
+        page = listing.parse_page(request.GET.get("page"))
+    except BadParameter as error:
+        raise Problem(400, str(error)) from error
+    finder = DayFinder(spec)
+    explicit = day is not None
+    if day is None:
+        day = finder.latest()
+        if day is None:
+            raise Problem(404, f"No papers in {spec} have been announced yet.")
+    return DayList(spec, names, day, explicit, sort, page, finder)
+
+
+def _nothing_to_show(day_list: DayList, counts: DayCounts) -> Problem | None:
+    """The 404 for a day without papers in the spec, or a page past the end of the day."""
+    spec, day, page = day_list.spec, day_list.day, day_list.page
+    if not counts.total:
+        links = []
+        if before := day_list.finder.before(day):
+            links.append((f"← {before.isoformat()}", _day_url(spec, before)))
+        if after := day_list.finder.after(day):
+            links.append((f"{after.isoformat()} →", _day_url(spec, after)))
+        return Problem(404, f"No papers in {spec} were announced on {day.isoformat()}.", links)
+    if page > counts.pages:
+        reason = (
+            f"Page {page} is past the end: {spec} on {day.isoformat()} has "
+            f"{counts.total} papers on {counts.pages} page{'s' if counts.pages > 1 else ''}."
+        )
+        return Problem(404, reason, [("First page", day_list.url())])
+    return None
+
+
+def _day_url(spec: CategorySpec, day: date) -> str:
+    return reverse("browse:list", args=[str(spec)]) + "?" + urlencode({"date": day.isoformat()})
+
+
+def _chunk_context(day_list: DayList, page: listing.DayPage) -> dict:
+    following = page.number + 1
+    return {
+        "day_list": day_list,
+        "page": page,
+        "next_page_url": day_list.url(page=following) if page.has_next else "",
+        "next_chunk_url": day_list.url("browse:chunk", page=following) if page.has_next else "",
+    }
+
+
+@require_GET
+def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
+    try:
+        parsed, names = _parse_spec(spec)
+        if str(parsed) != spec:
+            return _canonical_redirect(request, reverse("browse:list", args=[str(parsed)]))
+        day_list = _resolve_day_list(request, parsed, names)
+        counts = listing.day_counts(parsed, day_list.day)
+        if problem := _nothing_to_show(day_list, counts):
+            raise problem
+    except Problem as problem:
+        return problem.response(request)
+    page = listing.day_page(parsed, day_list.day, sort=day_list.sort, page=day_list.page)
+    finder, day = day_list.finder, day_list.day
+    before = finder.before(day)
+    # Without a date the day is the spec's latest: nothing follows it.
+    after = finder.after(day) if day_list.explicit_day else None
+    context = {
+        **_chunk_context(day_list, page),
+        "counts": counts,
+        "previous_day_url": _day_url(parsed, before) if before else "",
+        "previous_day": before,
+        "next_day_url": _day_url(parsed, after) if after else "",
+        "next_day": after,
+        "previous_page_url": day_list.url(page=page.number - 1) if page.number > 1 else "",
+        "arxiv_order_url": day_list.url(sort=Sort.ARXIV),
+        "stars_order_url": day_list.url(sort=Sort.STARS),
+        "canonical_url": request.build_absolute_uri(day_list.url(page=page.number)),
+        "feed_url": reverse("browse:feed", args=[str(parsed)]),
+    }
+    return render(request, "browse/list.html", context)
+
+
+@require_GET
+def daily_chunk(request: HttpRequest, spec: str) -> HttpResponse:
+    """The next 25 papers as an HTML fragment for htmx (same parameters as the list page).
+
+    It does not count the day: one row more than a page tells whether a next chunk exists.
+    """
+    try:
+        parsed, names = _parse_spec(spec)
+        day_list = _resolve_day_list(request, parsed, names)
+        page = listing.day_page(parsed, day_list.day, sort=day_list.sort, page=day_list.page)
+        if not page.entries:
+            counts = listing.day_counts(parsed, day_list.day)
+            raise _nothing_to_show(day_list, counts) or Problem(404, "This page is empty.")
+    except Problem as problem:
+        return problem.response(request)
+    return render(request, "browse/_chunk.html", _chunk_context(day_list, page))
+
+
+@require_GET
+def feed(request: HttpRequest, spec: str) -> HttpResponse:
+    try:
+        parsed, names = _parse_spec(spec)
+        if str(parsed) != spec:
+            return _canonical_redirect(request, reverse("browse:feed", args=[str(parsed)]))
+        day = DayFinder(parsed).latest()
+        if day is None:
+            raise Problem(404, f"No papers in {parsed} have been announced yet.")
+    except Problem as problem:
+        return problem.response(request)
+    title = ", ".join(f"{code} ({names[code]})" for code in parsed.include)
+    if parsed.exclude:
+        title += " except " + ", ".join(parsed.exclude)
+    papers = listing.day_papers(parsed, day)
+    feed_id = request.build_absolute_uri(reverse("browse:feed", args=[str(parsed)]))
+    return DailyListFeed()(request, listing=FeedList(parsed, title, day, papers, feed_id))
+
+
+# --- papers ---------------------------------------------------------------------------------
+
+
+def _canonical_id(request: HttpRequest, raw: str, view: str) -> str | HttpResponse:
+    """The canonical id, or the response to send instead: 400 for a malformed id, a 301 for
+    any other accepted form of it (arXiv:…, …v2)."""
+    try:
+        arxiv_id = parse_arxiv_id(raw).id
+    except InvalidArxivId as error:
+        return Problem(400, f"Not an arXiv id: {error}.").response(request)
+    if arxiv_id != raw:
+        return _canonical_redirect(request, reverse(view, args=[arxiv_id]))
+    return arxiv_id
+
+
+def _missing_paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    links = [(f"{arxiv_id} on arXiv", metadata.abs_url(arxiv_id))]
+    reason = f"Paper {arxiv_id} is not in our database (yet)."
+    return Problem(404, reason, links).response(request)
+
+
+def _paper_with_details(arxiv_id: str) -> Paper | None:
+    links = PaperCategory.objects.select_related("category").order_by("position")
+    return (
+        Paper.objects.filter(pk=arxiv_id)
+        .annotate(star_total=star_count())
+        .prefetch_related(
+            Prefetch("category_links", queryset=links),
+            "versions",
+            Prefetch("announcements", queryset=Announcement.objects.order_by("date")),
+        )
+        .first()
+    )
+
+
+@require_GET
+def paper_page(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    canonical = _canonical_id(request, arxiv_id, "browse:paper")
+    if isinstance(canonical, HttpResponse):
+        return canonical
+    paper = _paper_with_details(canonical)
+    if paper is None:
+        return _missing_paper(request, canonical)
+    url = request.build_absolute_uri(reverse("browse:paper", args=[canonical]))
+    context = {
+        "paper": paper,
+        "categories": listing.chips(paper.category_links.all()),
+        "versions": list(paper.versions.all()),
+        "announcements": list(paper.announcements.all()),
+        "stars": paper.star_total,
+        "dois": paper.doi.split(),
+        "license_url": paper.license if paper.license.startswith(("http://", "https://")) else "",
+        "canonical_url": url,
+        "abs_url": metadata.abs_url(canonical),
+        "pdf_url": metadata.pdf_url(canonical),
+        "highwire": metadata.highwire_tags(paper),
+        "open_graph": metadata.open_graph_tags(paper, url),
+    }
+    return render(request, "browse/paper.html", context)
+
+
+@require_GET
+def bibtex(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    canonical = _canonical_id(request, arxiv_id, "browse:bibtex")
+    if isinstance(canonical, HttpResponse):
+        return canonical
+    paper = Paper.objects.filter(pk=canonical).prefetch_related("versions").first()
+    if paper is None:
+        return _missing_paper(request, canonical)
+    return HttpResponse(bibtex_entry(paper), content_type="text/plain; charset=utf-8")
+
+
+@require_POST
+def star(request: HttpRequest, arxiv_id: str) -> JsonResponse:
+    """Count a click on [PDF] or [REL]: once per browser, paper and day; rate limited per IP."""
+    wait = throttle(client_address(request.META))
+    if wait:
+        response = JsonResponse({"error": f"too many clicks; retry in {wait} s"}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    try:
+        paper_id = parse_arxiv_id(arxiv_id).id
+    except InvalidArxivId as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    if not Paper.objects.filter(pk=paper_id).exists():
+        return JsonResponse({"error": f"paper {paper_id} is not in our database"}, status=404)
+    try:
+        counted = record_star(paper_id, request.POST.get("browser", ""), timezone.localdate())
+    except InvalidBrowserId as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    stars = Star.objects.filter(paper_id=paper_id).count()
+    return JsonResponse({"paper": paper_id, "stars": stars, "counted": counted})
