@@ -24,16 +24,54 @@ DEFAULT_CORPUS = (
     Path(__file__).resolve().parents[2]
     / "shared/data/arxiv/corpus/daily-arxiv/daily_arxiv_merged.jsonl.gz"
 )
-STOP = set(
-    "a an and are as at be by for from has in is it its of on or that the to was were will "
-    "with we our via using towards toward based new into over under between through how "
-    "what when why can do does not no".split()
-)
+STOP = {
+    *[
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "to",
+        "was",
+    ],
+    *[
+        "were",
+        "will",
+        "with",
+        "we",
+        "our",
+        "via",
+        "using",
+        "towards",
+        "toward",
+        "based",
+        "new",
+        "into",
+        "over",
+        "under",
+    ],
+    *["between", "through", "how", "what", "when", "why", "can", "do", "does", "not", "no"],
+}
 
 
 def percentiles(values: list[float]) -> str:
     values = sorted(values)
-    p95 = values[min(len(values) - 1, int(round(0.95 * len(values))) - 1)]
+    p95 = values[min(len(values) - 1, round(0.95 * len(values)) - 1)]
     return f"p50 {statistics.median(values):6.1f} ms   p95 {p95:6.1f} ms   max {values[-1]:6.1f} ms"
 
 
@@ -77,7 +115,9 @@ def main() -> None:
     if not args.skip_build or not backend.document_count():
         started = time.perf_counter()
         backend.rebuild(iter_all_documents())
-        print(f"index build: {time.perf_counter() - started:.1f} s (peak RSS {peak_rss_mb():.0f} MB)")
+        print(
+            f"index build: {time.perf_counter() - started:.1f} s (peak RSS {peak_rss_mb():.0f} MB)"
+        )
 
     rng = random.Random(args.seed)
     day_ids = list(Paper.objects.order_by("-announced", "pk").values_list("pk", flat=True)[:2000])
@@ -99,7 +139,9 @@ def main() -> None:
         tokens = [t.text for t in TEXT_ANALYZER(word)]
         if not tokens or searcher is None:
             return 10**9
-        return searcher.doc_frequency("title", tokens[0]) + searcher.doc_frequency("abstract", tokens[0])
+        return searcher.doc_frequency("title", tokens[0]) + searcher.doc_frequency(
+            "abstract", tokens[0]
+        )
 
     def rank_of(pk: str, text: str, depth: int) -> int | None:
         cache.clear()
@@ -109,7 +151,9 @@ def main() -> None:
 
     title_hits = author_hits = author_total = 0
     for pk, paper in sample.items():
-        words = [w for w in re.findall(r"[A-Za-z][A-Za-z-]{2,}", paper.title) if w.lower() not in STOP]
+        words = [
+            w for w in re.findall(r"[A-Za-z][A-Za-z-]{2,}", paper.title) if w.lower() not in STOP
+        ]
         words = sorted(set(words), key=doc_freq)[: rng.randint(3, 5)]
         if words and (rank_of(pk, " ".join(words), 3) is not None):
             title_hits += 1
@@ -119,8 +163,9 @@ def main() -> None:
             topic = words[0] if words else ""
             if rank_of(pk, f'author:"{last}" {topic}', 10) is not None:
                 author_hits += 1
-    print(f"known-item, 3-5 distinctive title words, top 3: {title_hits / len(sample):.1%} of {len(sample)}")
-    print(f"known-item, author: + topic word, top 10: {author_hits / author_total:.1%} of {author_total}")
+    n = len(sample)
+    print(f"known-item, 3-5 distinctive title words, top 3: {title_hits / n:.1%} of {n}")
+    print(f"known-item, author: + topic word, top 10: {author_hits / author_total:.1%}")
 
     # --- latency through the API -----------------------------------------------------------
     bench_queries = [q.strip() for q in QUERIES.read_text().splitlines() if q.strip()]
@@ -157,15 +202,20 @@ def main() -> None:
             response = client.get("/api/search", {"q": q, **params})
             times.append((time.perf_counter() - started) * 1000)
             if response.status_code != 200:
-                raise SystemExit(f"/api/search?q={q!r}: HTTP {response.status_code} {response.content[:200]!r}")
+                raise SystemExit(
+                    f"/api/search?q={q!r}: HTTP {response.status_code} {response.content[:200]!r}"
+                )
         return times
 
     first = measure(bench_queries)
     print(f"/api/search, 30 BRIEF queries, first pass (postings loaded): {percentiles(first)}")
     warm = measure(bench_queries)
     print(f"/api/search, 30 BRIEF queries, searcher warm:                 {percentiles(warm)}")
-    print(f"/api/search, our 20 queries (fields, filters), first pass:    {percentiles(measure(own))}")
-    print(f"/api/search, all 50, sorted by date:                           {percentiles(measure(bench_queries + own, sort='announced'))}")
+    print(
+        f"/api/search, our 20 queries (fields, filters), first pass:    {percentiles(measure(own))}"
+    )
+    by_date = measure(bench_queries + own, sort="announced")
+    print(f"/api/search, all 50, sorted by date:                           {percentiles(by_date)}")
     mixed = measure(bench_queries + own)
     print(f"/api/search, all 50 queries, steady state:                     {percentiles(mixed)}")
 
