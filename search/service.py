@@ -88,8 +88,9 @@ def search(request: SearchRequest) -> SearchResults:
 
 def papers_for(hits: list[Hit]) -> list[tuple[Paper, Hit]]:
     """The hits' papers in hit order, in two queries whatever the page size."""
+    links = PaperCategory.objects.select_related("category").order_by("position")
     papers = Paper.objects.filter(pk__in=[h.arxiv_id for h in hits]).prefetch_related(
-        Prefetch("category_links", queryset=PaperCategory.objects.order_by("position"))
+        Prefetch("category_links", queryset=links)
     )
     by_id = {p.pk: p for p in papers}
     return [(by_id[h.arxiv_id], h) for h in hits if h.arxiv_id in by_id]

@@ -14,6 +14,8 @@ from django.db import connection
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARXIV_FIXTURES = FIXTURES / "arxiv"
+SAMPLE = ARXIV_FIXTURES / "corpus" / "daily_arxiv_sample.jsonl"
+ABS_DIR = ARXIV_FIXTURES / "abs" / "ftp"
 
 
 @pytest.fixture
@@ -128,3 +130,38 @@ def stop_process_group(process, timeout: float = 20) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=timeout)
+
+
+@pytest.fixture(autouse=True)
+def _no_background_work(settings) -> None:
+    """Ingesting in a test queues nothing on the broker unless the test asks for it."""
+    settings.SEARCH_AUTO_INDEX = "off"
+    settings.RELATED_AUTO = "off"
+
+
+@pytest.fixture
+def papers(db) -> None:
+    """The daily-arXiv sample (announcement days, `$…$` math) and .abs records (versions,
+    old-style ids), loaded through the ingestion command."""
+    from django.core.management import call_command
+
+    call_command("ingest_arxiv", str(SAMPLE), verbosity=0)
+    call_command("ingest_arxiv", str(ABS_DIR), verbosity=0)
+
+
+@pytest.fixture
+def index(papers, settings, tmp_path: Path) -> Iterator[None]:
+    """A Whoosh index of those papers in a temporary directory, for this test only."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from search.backends import get_backend
+
+    settings.SEARCH_BACKEND = "whoosh"
+    settings.SEARCH_BACKEND_OPTIONS = {"path": str(tmp_path / "index")}
+    get_backend.cache_clear()
+    cache.clear()
+    call_command("rebuild_index", verbosity=0)
+    yield
+    get_backend.cache_clear()
+    cache.clear()

@@ -1,0 +1,46 @@
+"""Atom feed of a search: its newest 50 papers, so a reader can follow a query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from coolpapers.browse.feeds import DailyListFeed, FeedItem
+from coolpapers.papers.models import Paper
+
+
+@dataclass(frozen=True)
+class SearchFeedData:
+    query: str
+    params: dict[str, str]
+    papers: list[Paper]
+    feed_id: str
+
+
+class SearchFeed(DailyListFeed):
+    def get_object(self, request, listing: SearchFeedData) -> SearchFeedData:
+        return listing
+
+    def title(self, obj: SearchFeedData) -> str:
+        return f"Search: {obj.query} — Cool Papers"
+
+    def subtitle(self, obj: SearchFeedData) -> str:
+        return f"The newest arXiv papers matching {obj.query}"
+
+    def link(self, obj: SearchFeedData) -> str:
+        return reverse("search:search") + "?" + urlencode(obj.params)
+
+    def feed_url(self, obj: SearchFeedData) -> str:
+        return reverse("search:feed") + "?" + urlencode(obj.params)
+
+    def feed_guid(self, obj: SearchFeedData) -> str:
+        return obj.feed_id
+
+    def items(self, obj: SearchFeedData) -> list[FeedItem]:
+        return [FeedItem(paper, paper.announced or date.today()) for paper in obj.papers]
+
+    def item_pubdate(self, item: FeedItem) -> datetime:
+        return datetime.combine(item.day, datetime.min.time(), tzinfo=UTC)
