@@ -36,7 +36,8 @@ static/vendor/htmx/htmx.min.js: node_modules/.package-lock.json
 run: install assets
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py load_demo
+	SEARCH_AUTO_INDEX=off $(PY) manage.py load_demo
+	$(PY) manage.py rebuild_index --if-empty
 	PORT=$(PORT) $(PY) manage.py run_site
 
 test: install-test

@@ -153,3 +153,12 @@ def test_index_task_runs_on_a_real_worker(settings, index_dir, tmp_path):
         stop_process_group(worker)
     assert backend.document_count() == len(ids), log.read_text()[-2000:]
     assert compare_index().total == 0
+
+
+@pytest.mark.django_db
+def test_rebuild_if_empty_only_builds_a_missing_index(index_dir, capsys):
+    call_command("ingest_arxiv", str(SAMPLE), verbosity=0)
+    call_command("rebuild_index", "--if-empty", verbosity=0)
+    assert backends.get_backend().document_count() == 66
+    call_command("rebuild_index", "--if-empty")
+    assert "holds 66 papers; not rebuilt" in capsys.readouterr().out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -17,9 +17,17 @@ from search.indexing import reindex_changed_since
 class Command(BaseCommand):
     help = "Rebuild the search index from the database into a new directory and swap it in."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty", action="store_true", help="only when the index holds no paper yet"
+        )
+
     def handle(self, *args, **options) -> None:
         backend = get_backend()
         total = Paper.objects.count()
+        if options["if_empty"] and backend.document_count():
+            self.stdout.write(f"The index holds {backend.document_count()} papers; not rebuilt.")
+            return
         started_at = timezone.now()
         started = time.monotonic()
         bar = tqdm(total=total, unit="papers", disable=options["verbosity"] == 0)
