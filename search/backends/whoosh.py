@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import multiprocessing
 import os
 import shutil
 import threading
@@ -28,7 +29,8 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.index import create_in, open_dir
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, create_in, open_dir
 from whoosh.support.charset import accent_map
 from whoosh.writing import LockError
 
@@ -173,9 +175,13 @@ class WhooshBackend(SearchBackend):
             writer = index.writer(timeout=WRITE_TIMEOUT)
         except LockError as exc:
             raise LockError(f"the search index is locked by another writer: {exc}") from exc
+        # update_document() would open a reader per document (80 ms each on a large index):
+        # delete the old versions through one searcher, then add.
         try:
-            for doc in documents:
-                writer.update_document(**_fields(doc))
+            with writer.searcher() as searcher:
+                for doc in documents:
+                    writer.delete_by_term("id", doc.arxiv_id, searcher=searcher)
+                    writer.add_document(**_fields(doc))
         except BaseException:
             writer.cancel()
             raise
@@ -196,30 +202,12 @@ class WhooshBackend(SearchBackend):
 
     def rebuild(self, documents: Iterable[Any], progress: ProgressCallback | None = None) -> int:
         generation, path = self._new_generation()
-        index = create_in(str(path), build_schema())
-        # Analysis and posting writing are pure Python: one writer process per core, each
-        # leaving its own segment (no final merge); searches span the segments.
         procs = max(1, min(os.cpu_count() or 1, int(self.options.get("build_procs", 2))))
-        writer = index.writer(limitmb=256, procs=procs, multisegment=procs > 1)
-        count = 0
-        # Whoosh keeps millions of small posting tuples alive while it sorts; the cyclic
-        # garbage collector would rescan them over and over, so it pauses for the build.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
         try:
-            for doc in documents:
-                writer.add_document(**_fields(doc))
-                count += 1
-                if progress and count % 1000 == 0:
-                    progress(count)
-            writer.commit()
+            count = _parallel_build(path, documents, procs, progress)
         except BaseException:
-            writer.cancel()
             shutil.rmtree(path, ignore_errors=True)
             raise
-        finally:
-            if gc_was_enabled:
-                gc.enable()
         self._swap(generation)
         self._prune(keep={generation})
         self._checked = 0.0
@@ -394,6 +382,76 @@ class WhooshBackend(SearchBackend):
             )
         except Exception as exc:  # health reports any failure instead of raising
             return IndexHealth(False, self.name, 0, f"{type(exc).__name__}: {exc}")
+
+
+BUILD_BATCH = 250
+
+
+def _build_part(path: str, batches: Any, limitmb: int) -> None:
+    """A child process: index every batch it receives into its own single-segment index."""
+    gc.disable()  # millions of posting tuples stay alive while Whoosh sorts them
+    writer = create_in(path, build_schema()).writer(limitmb=limitmb)
+    while (batch := batches.get()) is not None:
+        for fields in batch:
+            writer.add_document(**fields)
+    writer.commit()
+
+
+def _parallel_build(path: Path, documents: Iterable[Any], procs: int, progress) -> int:
+    """Index with one process per core, then join their segments into one index.
+
+    Analysis and posting writing are pure Python, so one process cannot use a second core;
+    each child builds a segment of its own and the parent lists them all in a new table of
+    contents (no merge: searches span the segments).
+    """
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=procs * 4)
+    parts = [path / f".part{i}" for i in range(procs)]
+    limitmb = 256
+    children = [
+        context.Process(target=_build_part, args=(str(part), queue, limitmb), daemon=True)
+        for part in parts
+    ]
+    for part in parts:
+        part.mkdir()
+    # The children never touch the database; multiprocessing ends them with os._exit, so
+    # the inherited connection is not closed under the parent's feet.
+    for child in children:
+        child.start()
+    count = 0
+    try:
+        batch: list[dict[str, Any]] = []
+        for doc in documents:
+            batch.append(_fields(doc))
+            count += 1
+            if len(batch) == BUILD_BATCH:
+                queue.put(batch)
+                batch = []
+                if progress and count % 1000 == 0:
+                    progress(count)
+        if batch:
+            queue.put(batch)
+        for _ in children:
+            queue.put(None)
+        for child in children:
+            child.join()
+            if child.exitcode != 0:
+                raise RuntimeError(f"an index builder process failed (exit {child.exitcode})")
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.kill()
+    segments = []
+    for part in parts:
+        part_index = open_dir(str(part))
+        for segment in part_index._segments():
+            segments.append(segment)
+            for file in part.glob(f"{segment.segment_id()}.*"):
+                file.rename(path / file.name)
+        shutil.rmtree(part)
+    storage = FileStorage(str(path))
+    TOC(build_schema(), segments, 1).write(storage, "MAIN")
+    return count
 
 
 def _analyzed(field: str, text: str) -> list[str]:
