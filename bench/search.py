@@ -85,17 +85,25 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS))
     parser.add_argument("--skip-build", action="store_true", help="reuse the existing index")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--latency-only", action="store_true", help="skip indexing and quality")
     args = parser.parse_args()
     os.environ["COOLPAPERS_DATA_DIR"] = args.data_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coolpapers.settings")
     os.environ["SEARCH_AUTO_INDEX"] = "off"
     os.environ.pop("REDIS_URL", None)
+    os.environ["ALLOWED_HOSTS"] = "testserver"
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # Served from the finders: this benchmark does not run collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     from django.core.cache import cache
     from django.core.management import call_command
-    from django.test import Client
 
     from coolpapers.papers.models import Paper
     from search.backends import get_backend
@@ -120,6 +128,8 @@ def main() -> None:
         )
 
     rng = random.Random(args.seed)
+    if args.latency_only:
+        return latency(backend)
     day_ids = list(Paper.objects.order_by("-announced", "pk").values_list("pk", flat=True)[:2000])
     started = time.perf_counter()
     index_papers(day_ids)
@@ -166,6 +176,14 @@ def main() -> None:
     n = len(sample)
     print(f"known-item, 3-5 distinctive title words, top 3: {title_hits / n:.1%} of {n}")
     print(f"known-item, author: + topic word, top 10: {author_hits / author_total:.1%}")
+
+    latency(backend)
+
+
+def latency(backend) -> None:
+    """/api/search timings through Django's test client, result cache cleared per request."""
+    from django.core.cache import cache
+    from django.test import Client
 
     # --- latency through the API -----------------------------------------------------------
     bench_queries = [q.strip() for q in QUERIES.read_text().splitlines() if q.strip()]
