@@ -1,25 +1,21 @@
-"""Marks matched words in a title or abstract without ever touching a formula."""
+"""Marks matched words in a title or abstract without ever touching a formula.
+
+What a formula is comes from coolpapers.rendering.tex, the site's one math grammar, so search
+results, abstracts and notes agree on it.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-# TeX math as arXiv writes it; the Rendering module will own the full grammar.
-MATH = re.compile(
-    r"\$\$.+?\$\$|(?<!\\)\$[^$]+?(?<!\\)\$|\\\(.+?\\\)|\\\[.+?\\\]"
-    r"|\\begin\{([A-Za-z]+\*?)\}.+?\\end\{\1\}",
-    re.DOTALL,
-)
+from coolpapers.rendering.tex import math_ranges, render
 
 Spans = Callable[[str], list[tuple[int, int]]]
 
-
-def math_ranges(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in MATH.finditer(text)]
+__all__ = ["highlight", "highlight_html", "marked_spans", "math_ranges"]
 
 
 def marked_spans(text: str, spans: Spans) -> list[tuple[int, int]]:
@@ -33,7 +29,8 @@ def marked_spans(text: str, spans: Spans) -> list[tuple[int, int]]:
 
 
 def highlight(text: str, spans: Spans) -> SafeString:
-    """Escaped text with <mark> around matched words outside formulas."""
+    """Escaped text with <mark> around matched words outside formulas, TeX left as source (the
+    API's `highlights`, for clients that typeset or show TeX themselves)."""
     out, pos = [], 0
     for start, end in marked_spans(text, spans):
         if start < pos:
@@ -43,3 +40,10 @@ def highlight(text: str, spans: Spans) -> SafeString:
         pos = end
     out.append(escape(text[pos:]))
     return mark_safe("".join(out))
+
+
+def highlight_html(text: str, spans: Spans) -> SafeString:
+    """The text as the site's pages show it (formulas in math spans for MathJax, text-mode TeX
+    as HTML, as the `tex` template filter does) with <mark> around matched words outside
+    formulas: what a search results page should show."""
+    return render(text, marked_spans(text, spans))

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from datetime import date
 
 MAX_QUERY_LENGTH = 500
+# The parser recurses per parenthesis: 249 of them fit in 500 characters and overflowed
+# Python's stack (a RecursionError, a 500) before this limit.
+MAX_NESTING = 32
 TEXT_FIELDS = ("title", "abstract", "author", "comments", "journal")
 EXACT_FIELDS = ("cat", "id", "doi")
 DATE_FIELDS = ("announced", "submitted", "updated")
@@ -152,6 +155,7 @@ class _Parser:
     def __init__(self, tokens: list[_Tok]):
         self.tokens = tokens
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -214,6 +218,11 @@ class _Parser:
     def primary(self, field: str | None) -> Node:
         tok = self.take()
         if tok.kind == "lparen":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise QueryError(
+                    f"parentheses nested more than {MAX_NESTING} deep at position {tok.pos + 1}"
+                )
             node = self.or_expr(field)
             closing = self.peek()
             if closing is None or closing.kind != "rparen":
@@ -221,6 +230,7 @@ class _Parser:
                     f"unbalanced parenthesis: '(' at position {tok.pos + 1} is never closed"
                 )
             self.take()
+            self.depth -= 1
             return node
         if tok.kind == "field":
             if field is not None:

@@ -14,7 +14,7 @@ from coolpapers.papers.category_spec import InvalidSpec, parse_spec
 from coolpapers.papers.models import Paper, PaperCategory
 from search.backends import get_backend
 from search.backends.base import SORTS, Hit, SearchRequest, SearchResults
-from search.highlight import highlight
+from search.highlight import highlight, highlight_html
 from search.query import And as AndNode
 from search.query import Node, QueryError, Term, parse_query
 
@@ -96,7 +96,12 @@ def papers_for(hits: list[Hit]) -> list[tuple[Paper, Hit]]:
     return [(by_id[h.arxiv_id], h) for h in hits if h.arxiv_id in by_id]
 
 
-def with_highlights(request: SearchRequest, hits: list[Hit]) -> list[Result]:
+def with_highlights(
+    request: SearchRequest, hits: list[Hit], rendered: bool = False
+) -> list[Result]:
+    """Papers with matched words marked: TeX left as source for API clients, or `rendered`
+    as the pages show it (formulas in math spans for MathJax)."""
+    mark = highlight_html if rendered else highlight
     backend = get_backend()
     title_spans = backend.highlight_terms(request, "title")
     abstract_spans = backend.highlight_terms(request, "abstract")
@@ -104,8 +109,8 @@ def with_highlights(request: SearchRequest, hits: list[Hit]) -> list[Result]:
         Result(
             paper=paper,
             hit=hit,
-            title_html=highlight(paper.title, title_spans),
-            abstract_html=highlight(paper.abstract, abstract_spans),
+            title_html=mark(paper.title, title_spans),
+            abstract_html=mark(paper.abstract, abstract_spans),
         )
         for paper, hit in papers_for(hits)
     ]

@@ -89,7 +89,7 @@ def _params(request: HttpRequest) -> tuple[SearchParams, int, dict[str, str]]:
 
 
 def _entries(request, hits) -> list[ResultEntry]:
-    results = with_highlights(request, hits)
+    results = with_highlights(request, hits, rendered=True)
     stars = dict(
         Paper.objects.filter(pk__in=[r.paper.pk for r in results])
         .annotate(star_total=star_count())

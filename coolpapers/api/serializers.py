@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from coolpapers.api.notes import NoteSerializer
 from coolpapers.browse.metadata import pdf_url
 from coolpapers.papers import category_spec
 from coolpapers.papers.category_spec import CategorySpec, InvalidSpec, parse_spec
@@ -189,9 +190,10 @@ class VersionSerializer(serializers.ModelSerializer):
 
 class PaperDetailSerializer(PaperSerializer):
     versions = VersionSerializer(many=True, read_only=True)
+    notes = NoteSerializer(many=True, read_only=True, help_text="Staff notes, source and HTML.")
 
     class Meta(PaperSerializer.Meta):
-        fields = [*PaperSerializer.Meta.fields, "versions"]
+        fields = [*PaperSerializer.Meta.fields, "versions", "notes"]
         read_only_fields = fields
 
 

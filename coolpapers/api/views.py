@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from coolpapers.papers.category_spec import CategorySpec, filter_papers
 from coolpapers.papers.models import Announcement, Category, Paper, PaperCategory
+from coolpapers.rendering.models import Note
 from search.backends.base import IndexUnavailable
 from search.service import SearchInputError, SearchParams, build_request, search, with_highlights
 
@@ -161,7 +162,9 @@ class PaperDetailView(APIView):
             arxiv_id = parse_arxiv_id(id).id
         except InvalidArxivId as exc:
             raise ValidationError({"id": [str(exc)]}) from exc
-        papers = _with_categories(Paper.objects.filter(pk=arxiv_id)).prefetch_related("versions")
+        papers = _with_categories(Paper.objects.filter(pk=arxiv_id)).prefetch_related(
+            "versions", Prefetch("notes", queryset=Note.objects.order_by("order", "id"))
+        )
         paper = papers.first()
         if paper is None:
             raise NotFound(f"paper {arxiv_id} is not in our database")

@@ -166,7 +166,7 @@ def test_paper_with_versions(client, papers):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == PAPER_FIELDS | {"versions"}
+    assert set(body) == PAPER_FIELDS | {"versions", "notes"}
     assert body["id"] == "hep-th/9709111"
     assert body["categories"] == ["hep-th", "hep-ph"]
     assert body["primary_category"] == "hep-th"
@@ -232,7 +232,7 @@ def test_id_with_a_newline_is_a_json_400_too(client, papers):
 
 
 def test_paper_query_count(client, papers, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):  # the paper, its categories, its versions
+    with django_assert_max_num_queries(4):  # the paper, its categories, versions, notes
         assert client.get(PAPERS + "1607.08199").status_code == 200
 
 

@@ -239,7 +239,7 @@ def test_filter_reaches_later_chunks_and_skips_formulas(page, demo_papers):
     page.check("form.filter-bar input[name=hide]")
     page.wait_for_function("() => document.querySelector('mark.kw')")
     assert page.locator(".math mark").count() == 0
-    assert page.locator(".math").text_content() == "language x^2"
+    assert page.locator(".abstract > .math").text_content() == "language x^2"
     scroll_to_the_end(page)
     assert paper_ids(page) == demo_papers
 

@@ -203,5 +203,5 @@ def test_paper_page_queries_do_not_grow_with_versions_or_authors(
 ):
     # paper with stars, categories, versions, announcements
     for arxiv_id in ("2103.11058", "1607.08199", "acc-phys/9411001"):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             assert client.get(f"/arxiv/{arxiv_id}").status_code == 200

@@ -1,0 +1,254 @@
+/*
+ * Cool Papers: formulas typeset by MathJax in a way browser translation cannot break.
+ *
+ * The server (coolpapers/rendering/tex.py) sends every formula as
+ * <span class="math notranslate" translate="no">\(…\)</span> and wraps each title, abstract or
+ * note that holds one in <span class="tex notranslate" translate="no">. A browser translator
+ * leaves both alone, so it never sees raw TeX. This file typesets the formulas of such a
+ * wrapper, marks the typeset output notranslate too, and only then drops the wrapper's
+ * notranslate: translation of the text runs after typesetting, whether it was switched on
+ * before the page loaded, after, or while more papers arrive. Formulas stay notranslate.
+ *
+ * - Only the .math spans are typeset (they are passed to MathJax one by one), so a `$` or
+ *   `\(` that the server left as text is never taken for a formula.
+ * - Work is done a few wrappers at a time in idle time, so scrolling never waits for it. The
+ *   initial papers are queued at once, each lazily loaded chunk on "coolpapers:chunk-loaded"
+ *   (browse.js; event.detail.root is the new chunk), and only that chunk.
+ * - A formula wider than its line is scaled down to fit, again whenever the window resizes.
+ * - The footer link sets the cookie math=off: the page then loads no MathJax (base.html) and
+ *   shows the TeX source; the wrappers are released at once.
+ * - The site runs under a strict Content-Security-Policy: MathJax's style sheets, which it
+ *   would add as inline <style> elements, are adopted as constructed style sheets instead.
+ */
+(function () {
+  "use strict";
+
+  const PENDING = ".tex.notranslate";
+  const BATCH = 8; // wrappers per idle slice: the titles and abstracts of about four papers
+  const BLOCKS = ".math.display, p, li, td, th, h1, h2, h3, h4, h5, h6, blockquote, div";
+  // Off by the reader's choice (the page then loads no MathJax), or when MathJax failed to load.
+  let mathOff = document.cookie.split(/;\s*/).includes("math=off");
+
+  const queue = [];
+  let mathReady = false;
+  let busy = false;
+
+  // --- MathJax configuration (read by vendor/mathjax/startup.js, loaded after this file) ---
+
+  window.MathJax = {
+    loader: {
+      // No context menu and no speech: they would load inline styles and a blob worker.
+      load: ["input/tex", "output/chtml", "a11y/assistive-mml"],
+      paths: { fonts: "[mathjax]/fonts" },
+    },
+    tex: {
+      // tex.math_delimited writes \(…\) and \[…\], and $…$ or $$…$$ only when the TeX itself
+      // holds \) or \]. Environments are their own delimiters.
+      inlineMath: [["\\(", "\\)"], ["$", "$"]],
+      displayMath: [["\\[", "\\]"], ["$$", "$$"]],
+      processEscapes: false,
+      processEnvironments: true,
+      // Blackboard-bold packages whose fonts we do not ship: \mathbb looks the same.
+      macros: { mathbbm: ["\\mathbb{#1}", 1], mathds: ["\\mathbb{#1}", 1] },
+      autoload: { bbm: [], dsfont: [] },
+    },
+    startup: {
+      typeset: false,
+      ready: function () {
+        adoptStyleSheets(window.MathJax._.adaptors.HTMLAdaptor.HTMLAdaptor);
+        window.MathJax.startup.defaultReady();
+        window.MathJax.startup.promise.then(
+          function () {
+            mathReady = true;
+            pump();
+          },
+          function (error) {
+            console.error("MathJax failed to start", error);
+            mathOff = true; // the text must not stay untranslatable
+            pump();
+          }
+        );
+      },
+    },
+  };
+
+  function adoptStyleSheets(Adaptor) {
+    // MathJax builds each style sheet as a <style> element and later adds rules to its
+    // `sheet`; here the element never enters the page and its rules live in a
+    // CSSStyleSheet adopted by the document, which a CSP without 'unsafe-inline' allows.
+    const sheets = new WeakMap();
+    function sheetOf(node) {
+      let sheet = sheets.get(node);
+      if (!sheet) {
+        sheet = new CSSStyleSheet();
+        sheet.replaceSync(node.textContent);
+        sheets.set(node, sheet);
+        document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
+      }
+      return sheet;
+    }
+    const isStyle = function (node) { return node instanceof HTMLStyleElement; };
+    const append = Adaptor.prototype.append;
+    const replace = Adaptor.prototype.replace;
+    Adaptor.prototype.append = function (parent, child) {
+      if (isStyle(child)) {
+        sheetOf(child);
+        return child;
+      }
+      return append.call(this, parent, child);
+    };
+    Adaptor.prototype.replace = function (node, old) {
+      if (isStyle(node)) {
+        sheetOf(node);
+        return old;
+      }
+      return replace.call(this, node, old);
+    };
+    Adaptor.prototype.insertRules = function (node, rules) {
+      const sheet = sheetOf(node);
+      rules.forEach(function (rule) { sheet.insertRule(rule, sheet.cssRules.length); });
+    };
+    Adaptor.prototype.cssText = function (node) {
+      if (!isStyle(node)) return "";
+      return Array.from(sheetOf(node).cssRules, function (rule) { return rule.cssText; }).join("\n");
+    };
+  }
+
+  // --- typesetting, a few wrappers at a time ---------------------------------------------
+
+  function idle(callback) {
+    if (window.requestIdleCallback) {
+      window.requestIdleCallback(callback, { timeout: 150 });
+    } else {
+      window.setTimeout(callback, 0);
+    }
+  }
+
+  function enqueue(root) {
+    if (root.matches && root.matches(PENDING)) queue.push(root);
+    root.querySelectorAll(PENDING).forEach(function (node) { queue.push(node); });
+    pump();
+  }
+
+  function pump() {
+    if (busy || !queue.length || !(mathReady || mathOff)) return;
+    busy = true;
+    idle(step);
+  }
+
+  function step() {
+    const batch = queue.splice(0, BATCH);
+    const formulas = [];
+    batch.forEach(function (node) {
+      node.querySelectorAll(".math").forEach(function (math) { formulas.push(math); });
+    });
+    const typeset = mathOff || !formulas.length
+      ? Promise.resolve()
+      : window.MathJax.typesetPromise(formulas);
+    typeset
+      .then(function () {
+        if (!mathOff) {
+          const containers = protect(formulas);
+          fit(containers);
+        }
+      })
+      .catch(function (error) { console.error("MathJax could not typeset", error); })
+      .then(function () {
+        batch.forEach(release);
+        busy = false;
+        pump();
+      });
+  }
+
+  function protect(formulas) {
+    const containers = [];
+    formulas.forEach(function (math) {
+      math.querySelectorAll("mjx-container").forEach(function (container) {
+        container.classList.add("notranslate");
+        container.setAttribute("translate", "no");
+        containers.push(container);
+      });
+    });
+    return containers;
+  }
+
+  function release(node) {
+    node.classList.remove("notranslate");
+    node.removeAttribute("translate");
+  }
+
+  // --- formulas wider than their line ----------------------------------------------------
+
+  function padding(node) {
+    const style = getComputedStyle(node);
+    return parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+  }
+
+  function room(container) {
+    // The line's width, less the padding MathJax gives a display formula's container.
+    const block = container.parentElement.closest(BLOCKS);
+    return block ? block.clientWidth - padding(block) - padding(container) : Infinity;
+  }
+
+  function fit(containers) {
+    // All writes, then all reads, then all writes: one layout, however many formulas.
+    containers.forEach(function (container) {
+      if (!container.dataset.size) container.dataset.size = parseFloat(container.style.fontSize) || 100;
+      container.style.fontSize = container.dataset.size + "%";
+    });
+    const sizes = containers.map(function (container) {
+      const math = container.firstElementChild || container;
+      return [container, math.getBoundingClientRect().width, room(container)];
+    });
+    sizes.forEach(function (entry) {
+      const container = entry[0], width = entry[1], available = entry[2];
+      if (width > available + 0.5) {
+        const scale = available / width;
+        container.style.fontSize = (parseFloat(container.dataset.size) * scale).toFixed(2) + "%";
+      }
+    });
+  }
+
+  let resizeFrame = 0;
+  window.addEventListener("resize", function () {
+    window.cancelAnimationFrame(resizeFrame);
+    resizeFrame = window.requestAnimationFrame(function () {
+      fit(Array.from(document.querySelectorAll(".math mjx-container")));
+    });
+  });
+
+  // --- the reader's switch ---------------------------------------------------------------
+
+  document.addEventListener("click", function (event) {
+    const link = event.target instanceof Element && event.target.closest("a.math-toggle");
+    if (!link) return;
+    event.preventDefault();
+    document.cookie = link.dataset.math === "off"
+      ? "math=off; path=/; max-age=31536000; samesite=lax"
+      : "math=; path=/; max-age=0; samesite=lax";
+    window.location.reload();
+  });
+
+  // --- what to typeset -------------------------------------------------------------------
+
+  document.addEventListener("coolpapers:chunk-loaded", function (event) {
+    enqueue(event.detail.root);
+  });
+
+  // Without MathJax (a failed download), the text must not stay untranslatable.
+  window.addEventListener("load", function () {
+    if (!mathOff && !(window.MathJax && window.MathJax.version)) {
+      mathOff = true;
+      pump();
+    }
+  });
+
+  // For pages that insert content themselves (the admin's note preview).
+  window.CoolPapersMath = { typeset: enqueue };
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { enqueue(document); });
+  } else {
+    enqueue(document);
+  }
+})();
