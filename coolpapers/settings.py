@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "coolpapers.ops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "coolpapers.ops.middleware.ServiceUnavailableMiddleware",
+    "coolpapers.ops.middleware.SearchRateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "coolpapers.urls"
@@ -125,7 +129,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# The Docker image collects static files into itself (STATIC_ROOT=/app/staticfiles), so an
+# upgrade never serves the previous release's files from the data volume.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or DATA_DIR / "static")
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
@@ -147,9 +153,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, with Redis outages served as cache misses (coolpapers.ops).
+            "BACKEND": "coolpapers.ops.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "coolpapers",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -227,7 +235,13 @@ LOGGING = {
 }
 
 # --- REST API (coolpapers.api) ------------------------------------------------------------
-INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "coolpapers.api"]
+INSTALLED_APPS += [
+    "rest_framework",
+    "rest_framework.authtoken",  # staff tokens for the notes API
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "coolpapers.api",
+]
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -253,3 +267,68 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
+
+# --- Production / security (coolpapers.ops) ------------------------------------------------
+# DJANGO_SECURE=true when the site is served over HTTPS (a TLS proxy in front that sets
+# X-Forwarded-Proto): `manage.py check --deploy` then reports no issues. Off by default, so
+# `make run` works on http://127.0.0.1.
+INSTALLED_APPS += ["coolpapers.ops"]
+SECURE = env_bool("DJANGO_SECURE", False)
+if SECURE:
+    if not os.environ.get("DJANGO_SECRET_KEY"):
+        raise ImproperlyConfigured("DJANGO_SECURE=true needs DJANGO_SECRET_KEY in the environment")
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes ask over plain HTTP inside the network
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+# The site's scripts read the CSRF token from <meta name="csrf-token">, never the cookie.
+CSRF_COOKIE_HTTPONLY = True
+# Every script and style is a file from 'self' (htmx, MathJax, the site's own): nothing inline.
+# MathJax 4 runs without 'unsafe-inline' because static/coolpapers/js/math.js adopts its style
+# sheets as constructed sheets and leaves out the menu and speech (inline styles, a blob:
+# worker); tests/ops/test_csp_browser.py typesets pages under this header.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# The admin's URL prefix; another than the default keeps it out of scanners' sight.
+ADMIN_URL = os.environ.get("ADMIN_URL", "admin/")
+# Per client address on the HTML search (the API has API_RATE_ANON/API_RATE_USER).
+SEARCH_RATE = os.environ.get("SEARCH_RATE", "60/min")
+# One count of trusted proxies for every per-client limit (API, search page, stars).
+STAR_NUM_PROXIES = REST_FRAMEWORK["NUM_PROXIES"]
+STAR_RATE_LIMIT = int(os.environ.get("STAR_RATE_LIMIT", "30"))
+STAR_RATE_WINDOW = int(os.environ.get("STAR_RATE_WINDOW", "60"))
+# Nothing reads task results. Without this every apply_async also subscribes to the result
+# backend, which during a Redis outage retries for 20 s and then leaves the process unable to
+# send any task until restarted; with it a send fails at once and the job waits (below).
+CELERY_TASK_IGNORE_RESULT = True
+# Jobs saved while the broker was down are sent by beat this often (seconds).
+JOB_RESEND_INTERVAL = int(os.environ.get("JOB_RESEND_INTERVAL", "60"))
+CELERY_BEAT_SCHEDULE["send-waiting-jobs"] = {
+    "task": "coolpapers.ops.tasks.send_waiting_jobs",
+    "schedule": float(JOB_RESEND_INTERVAL),
+}
+# Index updates lost to a crash or an outage are found and redone this often (seconds), by
+# the index queue's single writer.
+INDEX_REPAIR_INTERVAL = int(os.environ.get("INDEX_REPAIR_INTERVAL", "600"))
+CELERY_BEAT_SCHEDULE["repair-index"] = {
+    "task": "coolpapers.ops.tasks.repair_index",
+    "schedule": float(INDEX_REPAIR_INTERVAL),
+}
+CELERY_TASK_ROUTES["coolpapers.ops.tasks.repair_index"] = {"queue": "index"}

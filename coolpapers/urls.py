@@ -1,8 +1,12 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from coolpapers.ops.views import healthz
+
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     path("api/", include("coolpapers.api.urls")),
     path("", include("search.urls")),
     path("", include("coolpapers.browse.urls")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from kombu.exceptions import OperationalError
 
 from coolpapers.ingestion.models import IngestionJob, JobStatus
 
@@ -13,12 +14,25 @@ class JobStateError(Exception):
     """The job is not in a state that allows the action."""
 
 
+class QueueUnavailable(Exception):
+    """The broker is unreachable: the job is saved, queued and waits to be sent (by
+    coolpapers.ops.tasks.send_waiting_jobs once the broker is back)."""
+
+
 def start_job(job: IngestionJob) -> None:
     """Queue the job's task once the job row is committed (a worker must be able to read it)."""
     from coolpapers.ingestion.tasks import run_ingestion_job
 
     def send() -> None:
-        result = run_ingestion_job.apply_async(args=[job.pk])
+        try:
+            result = run_ingestion_job.apply_async(args=[job.pk])
+        except OperationalError as exc:
+            waiting = f"waiting for the task queue, which is unreachable ({exc})"
+            IngestionJob.objects.filter(pk=job.pk).update(celery_task_id="", error=waiting)
+            raise QueueUnavailable(
+                f"Job #{job.pk} is saved but the task queue (Redis) is unreachable; "
+                "it is sent automatically when the queue is back."
+            ) from exc
         IngestionJob.objects.filter(pk=job.pk).update(celery_task_id=result.id)
         job.celery_task_id = result.id
 

@@ -1,0 +1,231 @@
+"""docker-compose.yml, the Dockerfile and .env.example agree with the code they start.
+
+No Docker engine runs here, so these read the files and check each command, port, volume and
+variable against the settings and entry points; tests/faults then runs the same commands.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import runpy
+import shlex
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import dj_database_url
+import pytest
+from celery import Celery
+from celery.app.utils import find_app
+from celery.bin.base import CLIContext
+from celery.bin.beat import beat
+from celery.bin.worker import worker
+from django.conf import settings
+from django.core.management import get_commands
+from gunicorn.config import KNOWN_SETTINGS
+
+from tests.deploy.stack import APP_SERVICES, DATA_MOUNT, ROOT, command, compose
+
+SETTINGS_FILE = ROOT / "coolpapers" / "settings.py"
+GUNICORN_CONF = ROOT / "gunicorn.conf.py"
+ENV_READ = re.compile(r'(?:os\.environ\.get|os\.environ\[|env_bool|env_list)\(?\s*"([A-Z0-9_]+)"')
+
+
+def read_variables(path: Path) -> set[str]:
+    return set(ENV_READ.findall(path.read_text()))
+
+
+def variables_the_site_reads() -> set[str]:
+    """Every environment variable of settings.py and gunicorn.conf.py, and DATABASE_URL (read
+    by dj-database-url)."""
+    return (
+        read_variables(SETTINGS_FILE)
+        | read_variables(GUNICORN_CONF)
+        | {dj_database_url.DEFAULT_ENV}
+    )
+
+
+def celery_options(service: str) -> tuple[str, str, dict[str, Any]]:
+    """(app, subcommand, options) parsed by Celery's own command line, so an option Celery
+    does not know fails here."""
+    program, option, app_name, sub, *rest = command(service)
+    assert (program, option) == ("celery", "-A")
+    app = find_app(app_name)  # how `celery -A` finds it: coolpapers → coolpapers.celery.app
+    assert isinstance(app, Celery)
+    parser = {"worker": worker, "beat": beat}[sub]
+    context = parser.make_context(sub, rest, obj=CLIContext(app=app, no_color=True, workdir=None))
+    return app_name, sub, context.params
+
+
+def web_shell_steps() -> list[list[str]]:
+    sh, flag, script = command("web")
+    assert (sh, flag) == ("sh", "-c")
+    return [shlex.split(step) for step in script.split("&&")]
+
+
+def gunicorn_config() -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in runpy.run_path(str(GUNICORN_CONF)).items()
+        if not name.startswith("_") and name != "os"
+    }
+
+
+def app_service(name: str) -> dict[str, Any]:
+    return compose()["services"][name]
+
+
+# --- web --------------------------------------------------------------------------------------
+
+
+def test_web_migrates_then_execs_gunicorn_on_the_wsgi_application():
+    migrate, serve = web_shell_steps()
+    assert migrate == ["python", "manage.py", "migrate", "--noinput"]
+    assert serve[:3] == ["exec", "gunicorn", "-c"]
+    config, target = serve[3], serve[4]
+    assert (ROOT / config).resolve() == GUNICORN_CONF
+    module, _, attribute = target.partition(":")
+    assert module == settings.WSGI_APPLICATION.rsplit(".", 1)[0]
+    assert callable(getattr(importlib.import_module(module), attribute or "application"))
+
+
+def test_gunicorn_config_names_only_real_settings_and_fits_two_cores():
+    config = gunicorn_config()
+    known = {setting.name for setting in KNOWN_SETTINGS}
+    assert set(config) <= known, set(config) - known
+    assert config["worker_class"] == "gthread"
+    assert config["workers"] * config["threads"] == 6  # 3 processes of 2 threads on 2 cores
+
+
+def test_published_port_and_health_probe_match_the_bind_address():
+    bind_port = int(gunicorn_config()["bind"].rsplit(":", 1)[1])
+    web = app_service("web")
+    (published,) = web["ports"]
+    host_ip, _, container_port = published.split(":")
+    assert host_ip == "127.0.0.1"  # only a proxy on the host reaches gunicorn
+    assert int(container_port) == bind_port
+    probe = web["healthcheck"]["test"]
+    assert probe[:4] == ["CMD", "python", "manage.py", "healthcheck"]
+    assert "healthcheck" in get_commands()
+    assert int(probe[probe.index("--port") + 1]) == bind_port
+
+
+# --- Celery -----------------------------------------------------------------------------------
+
+
+def test_workers_serve_every_queue_tasks_are_routed_to():
+    served: dict[str, set[str]] = {}
+    for service in ("worker", "index-worker"):
+        app, sub, options = celery_options(service)
+        assert (app, sub) == ("coolpapers", "worker")
+        served[service] = set(options["queues"])
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    from coolpapers.celery import app
+
+    default = app.conf.task_default_queue
+    assert served["worker"] == {default}
+    assert served["index-worker"] == routed == {"index"}
+
+
+def test_index_queue_has_a_single_writer_process():
+    _, _, options = celery_options("index-worker")
+    assert options["concurrency"] == 1
+
+
+def test_worker_health_probes_ping_their_own_worker():
+    for service in ("worker", "index-worker"):
+        argv = command(service)
+        prefix, _, host = argv[argv.index("--hostname") + 1].partition("@")
+        assert host == "%h"  # the container's host name, which $HOSTNAME holds
+        kind, script = app_service(service)["healthcheck"]["test"]
+        ping = shlex.split(script)
+        assert kind == "CMD-SHELL"
+        assert ping[:5] == ["celery", "-A", "coolpapers", "inspect", "ping"]
+        assert ping[ping.index("--destination") + 1] == f"{prefix}@$$HOSTNAME"
+
+
+def test_beat_keeps_its_schedule_on_the_data_volume():
+    app, sub, options = celery_options("beat")
+    assert (app, sub) == ("coolpapers", "beat")
+    schedule = options["schedule"]
+    assert schedule.startswith(DATA_MOUNT + "/")
+    assert Path(schedule).name == Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).name
+
+
+# --- environment and volumes -------------------------------------------------------------------
+
+
+def test_every_app_variable_is_read_by_the_settings():
+    read = variables_the_site_reads()
+    for service in APP_SERVICES:
+        declared = set(app_service(service).get("environment", {}))
+        assert declared <= read, f"{service}: {declared - read} are read by nothing"
+
+
+def test_data_volume_is_mounted_where_the_data_dir_points():
+    for service in APP_SERVICES:
+        spec = app_service(service)
+        assert spec["environment"]["COOLPAPERS_DATA_DIR"] == DATA_MOUNT
+        assert f"coolpapers-data:{DATA_MOUNT}" in spec["volumes"]
+    assert {"coolpapers-data", "postgres-data", "redis-data"} <= set(compose()["volumes"])
+
+
+def test_database_and_redis_urls_point_at_their_services():
+    services = compose()["services"]
+    env = app_service("web")["environment"]
+    postgres = services["postgres"]["environment"]
+    password = postgres["POSTGRES_PASSWORD"]
+    assert password.startswith("${POSTGRES_PASSWORD")  # from .env, in both places
+    user, db = postgres["POSTGRES_USER"], postgres["POSTGRES_DB"]
+    assert env["DATABASE_URL"] == f"postgres://{user}:{password}@postgres:5432/{db}"
+    parsed = dj_database_url.parse(env["DATABASE_URL"].replace(password, "secret"))
+    assert parsed["ENGINE"] == "django.db.backends.postgresql"
+    redis_url = urlsplit(env["REDIS_URL"])
+    assert (redis_url.scheme, redis_url.hostname, redis_url.port) == ("redis", "redis", 6379)
+    assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+    redis_command = shlex.split(services["redis"]["command"])
+    assert redis_command[redis_command.index("--appendonly") + 1] == "yes"  # queued jobs persist
+    assert "redis-data:/data" in services["redis"]["volumes"]
+
+
+@pytest.mark.parametrize("service", [*APP_SERVICES, "postgres", "redis"])
+def test_services_restart_and_depend_on_healthy_backends(service):
+    spec = app_service(service)
+    assert spec["restart"] in {"unless-stopped", "always"}
+    if service in APP_SERVICES:
+        assert spec["depends_on"] == {
+            "postgres": {"condition": "service_healthy"},
+            "redis": {"condition": "service_healthy"},
+        }
+    if service != "beat":
+        assert spec["healthcheck"]["test"]
+
+
+def test_env_example_lists_every_variable_and_only_those():
+    example = (ROOT / ".env.example").read_text()
+    listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    read = variables_the_site_reads() | {"PORT"}  # PORT: `make run` (run_site)
+    compose_only = {"POSTGRES_PASSWORD"}  # interpolated into docker-compose.yml
+    assert read - listed == set(), "add these to .env.example"
+    assert listed - read - compose_only == set(), "these are read by nothing"
+
+
+# --- the image --------------------------------------------------------------------------------
+
+
+def test_dockerfile_builds_assets_with_make_and_runs_as_a_user_with_collected_static():
+    text = (ROOT / "Dockerfile").read_text()
+    stages = re.split(r"^FROM ", text, flags=re.MULTILINE)[1:]
+    assets = next(stage for stage in stages if stage.split()[2:3] == ["assets"])
+    assert assets.startswith("node:") and "RUN make assets" in assets
+    runtime = stages[-1]
+    assert runtime.startswith("python:3.11-slim")
+    assert "COPY --from=assets /build/static/vendor static/vendor" in runtime
+    assert "manage.py collectstatic" in runtime
+    user = re.search(r"^USER (\S+)", runtime, re.MULTILINE)
+    assert user and user.group(1) not in {"root", "0"}
+    assert "ENV" in runtime and "COOLPAPERS_DATA_DIR=/data" in runtime
+    cmd = re.search(r"^CMD (.+)$", runtime, re.MULTILINE)
+    assert cmd and cmd.group(1) == '["gunicorn", "-c", "gunicorn.conf.py", "coolpapers.wsgi"]'
+    assert web_shell_steps()[1][1:] == ["gunicorn", "-c", "gunicorn.conf.py", "coolpapers.wsgi"]
