@@ -212,6 +212,12 @@ SEARCH_BACKEND_OPTIONS: dict = {}
 SEARCH_AUTO_INDEX = os.environ.get("SEARCH_AUTO_INDEX", "celery")
 CELERY_TASK_ROUTES = {"search.tasks.*": {"queue": "index"}}
 
+# --- Related papers -------------------------------------------------------------------------
+INSTALLED_APPS += ["coolpapers.related"]
+# How papers changed by ingestion get keywords and related lists: "celery", "sync" or "off"
+# (off until the pages show them; `manage.py compute_related` fills them on demand).
+RELATED_AUTO = os.environ.get("RELATED_AUTO", "off")
+
 # --- arXiv --------------------------------------------------------------------------------
 ARXIV_CONTACT_EMAIL = os.environ.get("ARXIV_CONTACT_EMAIL", "")
 ARXIV_CATEGORIES = env_list("ARXIV_CATEGORIES", "cs.AI,cs.CL,cs.LG,cs.CV")

@@ -1,0 +1,22 @@
+"""Changed papers get keywords and related papers in a Celery task (or at once, or not at all).
+
+RELATED_AUTO: "celery" (default), "sync" (in the ingesting process), "off".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+
+def relate_changed_papers(sender: Any, paper_ids: list[str], **kwargs: Any) -> None:
+    mode = getattr(settings, "RELATED_AUTO", "celery")
+    if mode == "celery":
+        from coolpapers.related.tasks import update_related_task
+
+        update_related_task.apply_async(args=[list(paper_ids)])
+    elif mode == "sync":
+        from coolpapers.related.services import update_papers
+
+        update_papers(paper_ids)
