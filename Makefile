@@ -58,8 +58,9 @@ static/vendor/mathjax/startup.js: node_modules/.package-lock.json
 run: install assets
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	SEARCH_AUTO_INDEX=off $(PY) manage.py load_demo
+	SEARCH_AUTO_INDEX=off RELATED_AUTO=off $(PY) manage.py load_demo
 	$(PY) manage.py rebuild_index --if-empty
+	$(PY) manage.py compute_related --sync
 	PORT=$(PORT) $(PY) manage.py run_site
 
 test: install-test

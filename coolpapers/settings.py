@@ -214,9 +214,10 @@ CELERY_TASK_ROUTES = {"search.tasks.*": {"queue": "index"}}
 
 # --- Related papers -------------------------------------------------------------------------
 INSTALLED_APPS += ["coolpapers.related"]
-# How papers changed by ingestion get keywords and related lists: "celery", "sync" or "off"
-# (off until the pages show them; `manage.py compute_related` fills them on demand).
-RELATED_AUTO = os.environ.get("RELATED_AUTO", "off")
+# How papers changed by ingestion get keywords and related lists: "celery" (a task per
+# ingested batch, on the default queue), "sync" (in the ingesting process) or "off"
+# (`manage.py compute_related` fills them on demand).
+RELATED_AUTO = os.environ.get("RELATED_AUTO", "celery")
 
 # --- arXiv --------------------------------------------------------------------------------
 ARXIV_CONTACT_EMAIL = os.environ.get("ARXIV_CONTACT_EMAIL", "")

@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/", include("coolpapers.api.urls")),
     path("", include("search.urls")),
     path("", include("coolpapers.browse.urls")),
+    path("", include("coolpapers.related.urls")),  # after browse, which registers arxiv_id
 ]

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET
 from coolpapers.browse.listing import PAGE_SIZE, CategoryChip, chips
 from coolpapers.browse.stars import star_count
 from coolpapers.papers.models import Paper
-from search.backends.base import SORTS, IndexUnavailable
+from coolpapers.related.prefer import BadKeywords, parse_keywords, prefer_order
+from coolpapers.related.services import keywords_for
+from search.backends.base import SORTS, Hit, IndexUnavailable
 from search.feeds import SearchFeed, SearchFeedData
 from search.service import (
     MAX_RESULTS,
@@ -27,6 +29,8 @@ from search.service import (
 )
 
 FEED_SIZE = 50
+PREFER = "prefer"
+PREFER_POOL = 500  # the ❤ sort re-orders this many best matches of a search
 
 
 @dataclass
@@ -38,6 +42,7 @@ class ResultEntry:
     stars: int
     title_html: str
     abstract_html: str
+    keywords: list[str]
     kind: str = "new"
 
 
@@ -55,7 +60,9 @@ class ResultPage:
         return self.first_number + len(self.entries) - 1
 
 
-def _params(request: HttpRequest) -> tuple[SearchParams, int, dict[str, str]]:
+def _params(
+    request: HttpRequest,
+) -> tuple[SearchParams, int, dict[str, str], tuple[str, ...]]:
     """Parameters from the query string; SearchInputError names the one that is wrong."""
     get = request.GET
     kept = {k: get[k] for k in ("q", "category", "from", "to", "sort") if get.get(k)}
@@ -69,6 +76,8 @@ def _params(request: HttpRequest) -> tuple[SearchParams, int, dict[str, str]]:
         except ValueError as exc:
             raise SearchInputError(name, f"'{value}' is not a date (YYYY-MM-DD)") from exc
 
+    if get.get("kw"):
+        kept["kw"] = get["kw"]
     raw_page = get.get("page", "1")
     if not raw_page.isascii() or not raw_page.isdigit() or not 1 <= int(raw_page) <= 10_000:
         raise SearchInputError(
@@ -78,14 +87,24 @@ def _params(request: HttpRequest) -> tuple[SearchParams, int, dict[str, str]]:
     if page * PAGE_SIZE > MAX_RESULTS:
         raise SearchInputError("page", f"results stop at {MAX_RESULTS}; refine the query")
     sort = get.get("sort") or "relevance"
+    keywords: tuple[str, ...] = ()
+    if sort == PREFER:
+        if page * PAGE_SIZE > PREFER_POOL + PAGE_SIZE - 1:
+            raise SearchInputError(
+                "page", f"the ❤ sort orders the best {PREFER_POOL} matches; refine the query"
+            )
+        try:
+            keywords = parse_keywords(get.get("kw"))
+        except BadKeywords as exc:
+            raise SearchInputError("kw", str(exc)) from exc
     params = SearchParams(
         q=get.get("q", ""),
         category=get.get("category", ""),
         date_from=day("from"),
         date_to=day("to"),
-        sort=sort,
+        sort="relevance" if sort == PREFER else sort,
     )
-    return params, page, kept
+    return params, page, kept, keywords
 
 
 def _entries(request, hits) -> list[ResultEntry]:
@@ -95,6 +114,7 @@ def _entries(request, hits) -> list[ResultEntry]:
         .annotate(star_total=star_count())
         .values_list("pk", "star_total")
     )
+    keywords = keywords_for([r.paper.pk for r in results])
     return [
         ResultEntry(
             paper=r.paper,
@@ -102,19 +122,30 @@ def _entries(request, hits) -> list[ResultEntry]:
             stars=stars.get(r.paper.pk, 0),
             title_html=r.title_html,
             abstract_html=r.abstract_html,
+            keywords=keywords.get(r.paper.pk, []),
         )
         for r in results
     ]
 
 
+def _prefer_hits(results, keywords: tuple[str, ...], start: int) -> tuple[list[Hit], bool]:
+    """A page of the ❤ sort: the best PREFER_POOL results re-ordered by the keywords."""
+    pool = {hit.arxiv_id: hit for hit in results[:PREFER_POOL]}
+    ranked = prefer_order(list(pool), keywords)
+    return [pool[pid] for pid in ranked[start : start + PAGE_SIZE]], start + PAGE_SIZE < len(ranked)
+
+
 def _run(request: HttpRequest) -> dict:
-    params, page_number, kept = _params(request)
+    params, page_number, kept, keywords = _params(request)
     search_request = build_request(params)
     results = search(search_request)
     start = (page_number - 1) * PAGE_SIZE
-    hits = results[start : start + PAGE_SIZE]
+    if keywords:
+        hits, has_next = _prefer_hits(results, keywords, start)
+    else:
+        hits = results[start : start + PAGE_SIZE]
+        has_next = start + PAGE_SIZE < min(results.count, MAX_RESULTS)
     page = ResultPage(page_number, _entries(search_request, hits))
-    has_next = start + PAGE_SIZE < min(results.count, MAX_RESULTS)
     base = reverse("search:search")
     following = {**kept, "page": str(page_number + 1)}
     return {
@@ -131,6 +162,9 @@ def _run(request: HttpRequest) -> dict:
         "feed_url": f"{reverse('search:feed')}?{urlencode(kept)}",
         "suggestion": did_you_mean(search_request.query) if not results.count else None,
         "sorts": SORTS,
+        "prefer": bool(keywords),
+        "prefer_pool": PREFER_POOL,
+        "prefer_url": f"{base}?{urlencode({**kept, 'sort': PREFER})}",
     }
 
 
@@ -173,7 +207,7 @@ def search_chunk(request: HttpRequest) -> HttpResponse:
 @require_GET
 def search_feed(request: HttpRequest) -> HttpResponse:
     try:
-        params, _, kept = _params(request)
+        params, _, kept, _ = _params(request)
         search_request = build_request(SearchParams(**{**params.__dict__, "sort": "announced"}))
         hits = search(search_request)[:FEED_SIZE]
     except SearchInputError as exc:

@@ -165,3 +165,60 @@ def index(papers, settings, tmp_path: Path) -> Iterator[None]:
     yield
     get_backend.cache_clear()
     cache.clear()
+
+
+@pytest.fixture
+def related(index, settings, tmp_path: Path) -> None:
+    """Keywords and related papers of the indexed fixture papers, computed here."""
+    from coolpapers.papers.models import Paper
+    from coolpapers.related import services
+
+    settings.RELATED_MODEL_DIR = str(tmp_path / "related")
+    services.compute_papers(list(Paper.objects.order_by("pk").values_list("pk", flat=True)))
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """Headless Chromium for a module's browser tests (see tests/browser.py)."""
+    from tests.browser import launched
+
+    with launched() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A page with clipboard access whose responses carry a strict CSP; fails the test on
+    any JavaScript error or CSP violation."""
+    from tests.browser import STRICT_CSP
+
+    context = chromium.new_context(
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 900},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+
+    def with_csp(route):
+        response = route.fetch()
+        route.fulfill(
+            response=response, headers={**response.headers, "content-security-policy": STRICT_CSP}
+        )
+
+    context.route(f"{live_server.url}/**", with_csp)
+    # [PDF] opens arxiv.org in a new tab; answer it locally.
+    context.route(
+        "https://arxiv.org/**",
+        lambda route: route.fulfill(status=200, content_type="application/pdf", body=b"%PDF-1.4"),
+    )
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
+    yield page
+    # Requests still in flight (the favicon) must not fail the test when the context closes.
+    context.unroute_all(behavior="ignoreErrors")
+    context.close()
+    assert problems == []

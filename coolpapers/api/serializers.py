@@ -137,6 +137,17 @@ def page_url(serializer: serializers.Serializer, paper: Paper) -> str:
     return serializer.context["request"].build_absolute_uri(path)
 
 
+def keywords_of(serializer: serializers.Serializer, arxiv_id: str) -> list[str]:
+    """From the `keywords` dict the view looked up for the whole page in one query."""
+    return serializer.context.get("keywords", {}).get(arxiv_id, [])
+
+
+KEYWORDS_HELP = (
+    "The paper's 10 most characteristic words and two-word phrases, best first "
+    "(empty until they are computed)."
+)
+
+
 class PaperSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="arxiv_id", help_text="arXiv id without version.")
     authors = serializers.ListField(child=serializers.CharField())
@@ -147,6 +158,7 @@ class PaperSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(help_text="Latest known version.")
     url = serializers.SerializerMethodField(help_text="The paper's page on this site.")
     pdf_url = serializers.SerializerMethodField(help_text="The latest version's PDF on arXiv.")
+    keywords = serializers.SerializerMethodField(help_text=KEYWORDS_HELP)
 
     class Meta:
         model = Paper
@@ -167,12 +179,17 @@ class PaperSerializer(serializers.ModelSerializer):
             "announced",
             "url",
             "pdf_url",
+            "keywords",
         ]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, paper: Paper) -> str:
         return page_url(self, paper)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_keywords(self, paper: Paper) -> list[str]:
+        return keywords_of(self, paper.arxiv_id)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_pdf_url(self, paper: Paper) -> str:
@@ -219,10 +236,15 @@ class SearchHitSerializer(serializers.Serializer):
     score = serializers.FloatField(source="hit.score", help_text="Relevance (BM25F).")
     highlights = HighlightsSerializer(source="*")
     url = serializers.SerializerMethodField(help_text="The paper's page on this site.")
+    keywords = serializers.SerializerMethodField(help_text=KEYWORDS_HELP)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, result: Result) -> str:
         return page_url(self, result.paper)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_keywords(self, result: Result) -> list[str]:
+        return keywords_of(self, result.paper.arxiv_id)
 
 
 class PageSerializer(serializers.Serializer):
@@ -237,6 +259,30 @@ class SearchPageSerializer(PageSerializer):
 
 class PaperPageSerializer(PageSerializer):
     results = PaperSerializer(many=True)
+
+
+class RelatedItemSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(help_text="1 is the most similar.")
+    score = serializers.FloatField(
+        help_text="BM25 score of the source paper's keywords and text against this paper."
+    )
+    paper = PaperSerializer()
+
+
+class RelatedListSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The source paper.")
+    keywords = serializers.ListField(child=serializers.CharField(), help_text=KEYWORDS_HELP)
+    computed = serializers.DateTimeField(
+        allow_null=True, help_text="When the list was computed (null: not yet)."
+    )
+    stale = serializers.BooleanField(
+        help_text="The paper or the corpus changed since; a recomputation is due."
+    )
+    signals = serializers.ListField(
+        child=serializers.CharField(), help_text="What the similarity used, e.g. ['bm25']."
+    )
+    count = serializers.IntegerField()
+    results = RelatedItemSerializer(many=True)
 
 
 class CategorySerializer(serializers.ModelSerializer):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("search", views.SearchView.as_view(), name="search"),
     path("papers/", views.PaperListView.as_view(), name="papers"),
     re_path(r"^papers/(?P<id>[\s\S]+)/notes$", notes.PaperNotesView.as_view(), name="paper-notes"),
+    re_path(r"^papers/(?P<id>[\s\S]+)/related$", views.RelatedPapersView.as_view(), name="related"),
     # Anything after papers/: slashes of old-style ids (hep-th/9901001), and even a newline,
     # so a malformed id is the view's JSON 400 rather than the site's HTML 404.
     re_path(r"^papers/(?P<id>[\s\S]+)$", views.PaperDetailView.as_view(), name="paper"),

@@ -21,6 +21,8 @@ from rest_framework.views import APIView
 from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from coolpapers.papers.category_spec import CategorySpec, filter_papers
 from coolpapers.papers.models import Announcement, Category, Paper, PaperCategory
+from coolpapers.related.models import PaperKeywords
+from coolpapers.related.services import is_stale, keywords_for, related_papers
 from coolpapers.rendering.models import Note
 from search.backends.base import IndexUnavailable
 from search.service import SearchInputError, SearchParams, build_request, search, with_highlights
@@ -34,6 +36,15 @@ RETRY_AFTER = OpenApiParameter(
     OpenApiParameter.HEADER,
     response=[429],
     description="Seconds until the rate limit lets the client in again.",
+)
+ID_PARAMETER = OpenApiParameter(
+    "id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description=(
+        "An arXiv id in any form: 2503.11677, 2503.11677v2, arXiv:2503.11677, "
+        "hep-th/9901001 (the slash may be written %2F)."
+    ),
 )
 TOO_MANY = OpenApiResponse(s.DetailSerializer, description="Rate limit exceeded.")
 
@@ -108,7 +119,11 @@ class SearchView(APIView):
             raise ServiceUnavailable(str(exc)) from exc
         page = paginate(request, results, params["page"], params["page_size"])
         body = replace(page, results=with_highlights(search_request, page.results))
-        return Response(s.SearchPageSerializer(body, context={"request": request}).data)
+        context = {
+            "request": request,
+            "keywords": keywords_for(r.paper.arxiv_id for r in body.results),
+        }
+        return Response(s.SearchPageSerializer(body, context=context).data)
 
 
 class PaperListView(APIView):
@@ -129,7 +144,8 @@ class PaperListView(APIView):
         params = validated(s.PaperListParameters, request)
         papers = paper_list(params.get("category"), params.get("date"))
         page = paginate(request, papers, params["page"], params["page_size"])
-        return Response(s.PaperPageSerializer(page, context={"request": request}).data)
+        context = {"request": request, "keywords": keywords_for(p.arxiv_id for p in page.results)}
+        return Response(s.PaperPageSerializer(page, context=context).data)
 
 
 class PaperDetailView(APIView):
@@ -137,18 +153,7 @@ class PaperDetailView(APIView):
         operation_id="papers_retrieve",
         summary="One paper",
         description="A paper with its versions.",
-        parameters=[
-            OpenApiParameter(
-                "id",
-                OpenApiTypes.STR,
-                OpenApiParameter.PATH,
-                description=(
-                    "An arXiv id in any form: 2503.11677, 2503.11677v2, arXiv:2503.11677, "
-                    "hep-th/9901001 (the slash may be written %2F)."
-                ),
-            ),
-            RETRY_AFTER,
-        ],
+        parameters=[ID_PARAMETER, RETRY_AFTER],
         responses={
             200: s.PaperDetailSerializer,
             400: OpenApiResponse(s.PaperIdErrorSerializer, description="Not an arXiv id."),
@@ -158,17 +163,66 @@ class PaperDetailView(APIView):
         tags=["papers"],
     )
     def get(self, request: Request, id: str) -> Response:
-        try:
-            arxiv_id = parse_arxiv_id(id).id
-        except InvalidArxivId as exc:
-            raise ValidationError({"id": [str(exc)]}) from exc
+        arxiv_id = _paper_id(id)
         papers = _with_categories(Paper.objects.filter(pk=arxiv_id)).prefetch_related(
             "versions", Prefetch("notes", queryset=Note.objects.order_by("order", "id"))
         )
         paper = papers.first()
         if paper is None:
             raise NotFound(f"paper {arxiv_id} is not in our database")
-        return Response(s.PaperDetailSerializer(paper, context={"request": request}).data)
+        context = {"request": request, "keywords": keywords_for([arxiv_id])}
+        return Response(s.PaperDetailSerializer(paper, context=context).data)
+
+
+def _paper_id(raw: str) -> str:
+    """The canonical id, or a 400 naming the `id` parameter."""
+    try:
+        return parse_arxiv_id(raw).id
+    except InvalidArxivId as exc:
+        raise ValidationError({"id": [str(exc)]}) from exc
+
+
+class RelatedPapersView(APIView):
+    @extend_schema(
+        operation_id="papers_related",
+        summary="Related papers",
+        description=(
+            "A paper's 20 most related papers, best first, with their BM25 similarity scores "
+            "and the paper's keywords. An empty list with `computed: null` means they have "
+            "not been computed yet."
+        ),
+        parameters=[ID_PARAMETER, RETRY_AFTER],
+        responses={
+            200: s.RelatedListSerializer,
+            400: OpenApiResponse(s.PaperIdErrorSerializer, description="Not an arXiv id."),
+            404: OpenApiResponse(s.DetailSerializer, description="Not in our database."),
+            429: TOO_MANY,
+        },
+        tags=["papers"],
+    )
+    def get(self, request: Request, id: str) -> Response:
+        arxiv_id = _paper_id(id)
+        state = PaperKeywords.objects.filter(paper_id=arxiv_id).first()
+        if state is None and not Paper.objects.filter(pk=arxiv_id).exists():
+            raise NotFound(f"paper {arxiv_id} is not in our database")
+        related = related_papers(arxiv_id)
+        papers = {
+            p.pk: p
+            for p in _with_categories(Paper.objects.filter(pk__in=[r.paper.pk for r in related]))
+        }
+        body = {
+            "id": arxiv_id,
+            "keywords": state.keywords if state else [],
+            "computed": state.computed_at if state else None,
+            "stale": is_stale(arxiv_id),
+            "signals": ["bm25"],
+            "count": len(related),
+            "results": [
+                {"rank": r.rank, "score": r.score, "paper": papers[r.paper.pk]} for r in related
+            ],
+        }
+        context = {"request": request, "keywords": keywords_for(papers)}
+        return Response(s.RelatedListSerializer(body, context=context).data)
 
 
 class CategoryListView(APIView):

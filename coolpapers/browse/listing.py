@@ -10,7 +10,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
@@ -34,6 +34,8 @@ from coolpapers.browse.stars import star_count
 from coolpapers.ingestion.records import ANNOUNCE_CROSS, ANNOUNCE_NEW, ANNOUNCE_REPLACE
 from coolpapers.papers.category_spec import CategorySpec, filter_papers
 from coolpapers.papers.models import Announcement, Paper, PaperCategory
+from coolpapers.related.prefer import prefer_order
+from coolpapers.related.services import stored_keywords
 
 PAGE_SIZE = 25
 # A page number is at most this (a bigger one is a malformed request, not a missing page).
@@ -50,6 +52,7 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 class Sort(StrEnum):
     ARXIV = "arxiv"
     STARS = "stars"
+    PREFER = "prefer"  # the reader's keywords (kw=), see coolpapers.related.prefer
 
 
 class BadParameter(ValueError):
@@ -78,6 +81,7 @@ class Entry:
     kind: str  # one of KINDS, as seen from the list's spec
     stars: int
     categories: list[CategoryChip]  # primary first
+    keywords: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,9 @@ def parse_sort(text: str | None) -> Sort:
     try:
         return Sort(text or Sort.ARXIV)
     except ValueError:
-        raise BadParameter(f"sort={text[:40]!r} is unknown; use sort=stars or none") from None
+        raise BadParameter(
+            f"sort={text[:40]!r} is unknown; use sort=stars, sort=prefer or none"
+        ) from None
 
 
 class DayFinder:
@@ -210,32 +216,82 @@ class DayPage:
         return self.first_number + len(self.entries) - 1
 
 
-def day_page(spec: CategorySpec, day: date, *, sort: Sort = Sort.ARXIV, page: int = 1) -> DayPage:
-    """A page of the day in arXiv order (new, cross, replaced; by id) or by stars."""
-    order = ("rank", "paper_id") if sort is Sort.ARXIV else ("-stars", "rank", "paper_id")
-    rows = (
-        _day_rows(spec, day)
-        .annotate(stars=star_count("paper_id"))
-        .select_related("paper")
-        .order_by(*order)
-    )
-    start = (page - 1) * PAGE_SIZE
-    # One row more than a page tells whether another page follows.
-    fetched = list(rows[start : start + PAGE_SIZE + 1])
-    shown = fetched[:PAGE_SIZE]
-    # Categories as plain tuples in one query: cheaper than prefetching model instances.
+def _chips_by_paper(ids: list[str]) -> dict[str, list[CategoryChip]]:
+    """Categories as plain tuples in one query: cheaper than prefetching model instances."""
     by_paper: dict[str, list[CategoryChip]] = defaultdict(list)
     links = (
-        PaperCategory.objects.filter(paper_id__in=[row.paper_id for row in shown])
+        PaperCategory.objects.filter(paper_id__in=ids)
         .order_by("position")
         .values_list("paper_id", "category_id", "category__name", "position")
     )
     for paper_id, code, name, position in links:
         by_paper[paper_id].append(CategoryChip(code, name, position == 0))
+    return by_paper
+
+
+def day_page(
+    spec: CategorySpec,
+    day: date,
+    *,
+    sort: Sort = Sort.ARXIV,
+    page: int = 1,
+    keywords: tuple[str, ...] = (),
+) -> DayPage:
+    """A page of the day in arXiv order (new, cross, replaced; by id), by stars, or by the
+    BM25 score of the reader's `keywords` (Sort.PREFER)."""
+    rows = (
+        _day_rows(spec, day)
+        .annotate(stars=star_count("paper_id"))
+        .select_related("paper", "paper__related_state")
+    )
+    start = (page - 1) * PAGE_SIZE
+    if sort is Sort.PREFER:
+        day_ids = _day_rows(spec, day).order_by("rank", "paper_id")
+        ordered = list(day_ids.values_list("paper_id", flat=True))
+        ranked = prefer_order(ordered, keywords)
+        window = ranked[start : start + PAGE_SIZE + 1]
+        by_id = {row.paper_id: row for row in rows.filter(paper_id__in=window)}
+        fetched = [by_id[pid] for pid in window if pid in by_id]
+    else:
+        order = ("rank", "paper_id") if sort is Sort.ARXIV else ("-stars", "rank", "paper_id")
+        # One row more than a page tells whether another page follows.
+        fetched = list(rows.order_by(*order)[start : start + PAGE_SIZE + 1])
+    shown = fetched[:PAGE_SIZE]
+    ids = [row.paper_id for row in shown]
+    by_paper = _chips_by_paper(ids)
     entries = [
-        Entry(row.paper, KINDS[row.rank], row.stars, by_paper[row.paper_id]) for row in shown
+        Entry(
+            row.paper,
+            KINDS[row.rank],
+            row.stars,
+            by_paper[row.paper_id],
+            stored_keywords(row.paper),
+        )
+        for row in shown
     ]
     return DayPage(page, entries, len(fetched) > PAGE_SIZE)
+
+
+def paper_entries(ids: list[str]) -> list[Entry]:
+    """Entries for these papers in this order (missing ones left out), in two queries."""
+    papers = (
+        Paper.objects.filter(pk__in=ids)
+        .annotate(star_total=star_count())
+        .select_related("related_state")
+    )
+    by_id = {paper.pk: paper for paper in papers}
+    by_paper = _chips_by_paper(list(by_id))
+    return [
+        Entry(
+            by_id[pid],
+            ANNOUNCE_NEW,
+            by_id[pid].star_total,
+            by_paper[pid],
+            stored_keywords(by_id[pid]),
+        )
+        for pid in ids
+        if pid in by_id
+    ]
 
 
 def day_papers(spec: CategorySpec, day: date) -> list[Paper]:

@@ -38,6 +38,9 @@ from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from coolpapers.papers.category_spec import CategorySpec, InvalidSpec, UnknownCategory, parse_spec
 from coolpapers.papers.models import Announcement, Archive, Category, Paper, PaperCategory
 from coolpapers.papers.taxonomy import GROUPS
+from coolpapers.related.prefer import BadKeywords, parse_keywords
+from coolpapers.related.services import stored_keywords
+from search.backends.base import IndexUnavailable
 
 
 class Problem(Exception):
@@ -50,7 +53,8 @@ class Problem(Exception):
     def response(self, request: HttpRequest) -> HttpResponse:
         template = "404.html" if self.status == 404 else "400.html"
         links = [*self.links, ("All categories", reverse("browse:home"))]
-        context = {"reason": self.reason, "links": links}
+        title = "Temporarily unavailable" if self.status == 503 else "Bad request"
+        context = {"reason": self.reason, "links": links, "title": title}
         return render(request, template, context, status=self.status)
 
 
@@ -94,15 +98,23 @@ class DayList:
     sort: Sort
     page: int
     finder: DayFinder = field(repr=False)
+    keywords: tuple[str, ...] = ()  # the reader's, for Sort.PREFER
 
     def url(self, view: str = "browse:list", *, page: int = 1, **overrides: object) -> str:
-        params = {"date": self.day.isoformat(), "sort": self.sort, "page": page, **overrides}
+        params = {
+            "date": self.day.isoformat(),
+            "sort": self.sort,
+            "kw": ",".join(self.keywords),
+            "page": page,
+            **overrides,
+        }
         query = {
             key: value
             for key, value in params.items()
             if value
             and not (key == "sort" and value == Sort.ARXIV)
             and not (key == "page" and value == 1)
+            and not (key == "kw" and params["sort"] != Sort.PREFER)
         }
         return reverse(view, args=[str(self.spec)]) + "?" + urlencode(query)
 
@@ -136,7 +148,8 @@ def _resolve_day_list(request: HttpRequest, spec: CategorySpec, names: dict[str,
         day = listing.parse_day(request.GET.get("date"))
         sort = listing.parse_sort(request.GET.get("sort"))
         page = listing.parse_page(request.GET.get("page"))
-    except BadParameter as error:
+        keywords = parse_keywords(request.GET.get("kw")) if sort is Sort.PREFER else ()
+    except (BadParameter, BadKeywords) as error:
         raise Problem(400, str(error)) from error
     finder = DayFinder(spec)
     explicit = day is not None
@@ -144,7 +157,7 @@ def _resolve_day_list(request: HttpRequest, spec: CategorySpec, names: dict[str,
         day = finder.latest()
         if day is None:
             raise Problem(404, f"No papers in {spec} have been announced yet.")
-    return DayList(spec, names, day, explicit, sort, page, finder)
+    return DayList(spec, names, day, explicit, sort, page, finder, keywords)
 
 
 def _nothing_to_show(day_list: DayList, counts: DayCounts) -> Problem | None:
@@ -170,6 +183,20 @@ def _day_url(spec: CategorySpec, day: date) -> str:
     return reverse("browse:list", args=[str(spec)]) + "?" + urlencode({"date": day.isoformat()})
 
 
+def _day_page(day_list: DayList) -> listing.DayPage:
+    try:
+        return listing.day_page(
+            day_list.spec,
+            day_list.day,
+            sort=day_list.sort,
+            page=day_list.page,
+            keywords=day_list.keywords,
+        )
+    except IndexUnavailable as error:
+        reason = f"The ❤ sort needs the search index, which cannot answer now: {error}"
+        raise Problem(503, reason, [("arXiv order", day_list.url(sort=Sort.ARXIV))]) from error
+
+
 def _chunk_context(day_list: DayList, page: listing.DayPage) -> dict:
     following = page.number + 1
     return {
@@ -192,7 +219,7 @@ def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
             raise problem
     except Problem as problem:
         return problem.response(request)
-    page = listing.day_page(parsed, day_list.day, sort=day_list.sort, page=day_list.page)
+    page = _day_page(day_list)
     finder, day = day_list.finder, day_list.day
     before = finder.before(day)
     # Without a date the day is the spec's latest: nothing follows it.
@@ -207,6 +234,7 @@ def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
         "previous_page_url": day_list.url(page=page.number - 1) if page.number > 1 else "",
         "arxiv_order_url": day_list.url(sort=Sort.ARXIV),
         "stars_order_url": day_list.url(sort=Sort.STARS),
+        "prefer_order_url": day_list.url(sort=Sort.PREFER),
         "canonical_url": request.build_absolute_uri(day_list.url(page=page.number)),
         "feed_url": reverse("browse:feed", args=[str(parsed)]),
     }
@@ -222,7 +250,7 @@ def daily_chunk(request: HttpRequest, spec: str) -> HttpResponse:
     try:
         parsed, names = _parse_spec(spec)
         day_list = _resolve_day_list(request, parsed, names)
-        page = listing.day_page(parsed, day_list.day, sort=day_list.sort, page=day_list.page)
+        page = _day_page(day_list)
         if not page.entries:
             counts = listing.day_counts(parsed, day_list.day)
             raise _nothing_to_show(day_list, counts) or Problem(404, "This page is empty.")
@@ -276,6 +304,7 @@ def _paper_with_details(arxiv_id: str) -> Paper | None:
     return (
         Paper.objects.filter(pk=arxiv_id)
         .annotate(star_total=star_count())
+        .select_related("related_state")
         .prefetch_related(
             Prefetch("category_links", queryset=links),
             "versions",
@@ -300,6 +329,7 @@ def paper_page(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "versions": list(paper.versions.all()),
         "announcements": list(paper.announcements.all()),
         "stars": paper.star_total,
+        "keywords": stored_keywords(paper),
         "dois": paper.doi.split(),
         "license_url": paper.license if paper.license.startswith(("http://", "https://")) else "",
         "canonical_url": url,

@@ -235,6 +235,16 @@ def keywords_for(ids: Iterable[str]) -> dict[str, list[str]]:
     )
 
 
+def stored_keywords(paper: Paper) -> list[str]:
+    """Keywords of a paper fetched with select_related("related_state"); [] when none yet.
+
+    Pages that show keywords join them to the rows they already fetch (no extra query)."""
+    try:
+        return paper.related_state.keywords
+    except PaperKeywords.DoesNotExist:
+        return []
+
+
 def related_papers(arxiv_id: str, limit: int = 20) -> list[Related]:
     """The stored related papers of a paper, best first, categories prefetched."""
     links = (

@@ -32,6 +32,7 @@ PAPER_FIELDS = {
     "announced",
     "url",
     "pdf_url",
+    "keywords",
 }
 BUSY_DAY = date(2025, 3, 18)  # 50 papers announced, all in cs.CV
 
@@ -154,7 +155,7 @@ def test_list_query_count_is_constant_per_page(client, papers, django_assert_max
         return len(captured)
 
     assert queries(2) == queries(75)
-    with django_assert_max_num_queries(3):  # count, the page, its categories
+    with django_assert_max_num_queries(4):  # count, the page, its categories, keywords
         client.get(PAPERS, {"category": "cs.CV-cs.AI", "date": "2025-03-18", "page_size": 100})
 
 
@@ -232,7 +233,7 @@ def test_id_with_a_newline_is_a_json_400_too(client, papers):
 
 
 def test_paper_query_count(client, papers, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):  # the paper, its categories, versions, notes
+    with django_assert_max_num_queries(5):  # the paper, its categories, versions, notes, keywords
         assert client.get(PAPERS + "1607.08199").status_code == 200
 
 

@@ -29,6 +29,7 @@ HIT_FIELDS = {
     "score",
     "highlights",
     "url",
+    "keywords",
 }
 MATH = re.compile(r"\$[^$]+\$")
 
@@ -228,7 +229,7 @@ def test_query_count_is_constant_per_page(client, django_assert_max_num_queries)
         return len(captured)
 
     assert queries(2) == queries(50)
-    with django_assert_max_num_queries(2):  # the page's papers and their categories
+    with django_assert_max_num_queries(3):  # the page's papers, their categories, keywords
         client.get(SEARCH, {"q": "image", "page_size": 100})
 
 

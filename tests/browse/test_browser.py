@@ -7,10 +7,7 @@ Needs Debian's chromium at /usr/bin/chromium, the `playwright` package and the v
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -25,45 +22,8 @@ from tests.browse.conftest import DEMO
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-HTMX = ROOT / "static" / "vendor" / "htmx" / "htmx.min.js"
-# What the site will be served with: any inline script, style or handler breaks the page.
-CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:"
 # The demo's cs.CL list of its latest day holds 67 papers: three chunks.
 CATEGORY = "cs.CL"
-
-
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason}; CI=true requires the browser tests to run")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install -e '.[test]')")
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    if not HTMX.exists():
-        unavailable(f"{HTMX.relative_to(ROOT)} is missing (make assets)")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # synchronous and safe, so tell Django not to refuse them (for this module only).
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
 
 
 @pytest.fixture
@@ -76,42 +36,6 @@ def demo_papers() -> list[str]:
     spec = parse_spec(CATEGORY)
     day = listing.DayFinder(spec).latest()
     return [paper.pk for paper in listing.day_papers(spec, day)]
-
-
-@pytest.fixture
-def page(chromium, live_server):
-    """A page with clipboard access whose responses carry a strict CSP; fails the test on
-    any JavaScript error or CSP violation."""
-    context = chromium.new_context(
-        base_url=live_server.url,
-        viewport={"width": 1280, "height": 900},
-        permissions=["clipboard-read", "clipboard-write"],
-    )
-
-    def with_csp(route):
-        response = route.fetch()
-        route.fulfill(
-            response=response, headers={**response.headers, "content-security-policy": CSP}
-        )
-
-    context.route(f"{live_server.url}/**", with_csp)
-    # [PDF] opens arxiv.org in a new tab; answer it locally.
-    context.route(
-        "https://arxiv.org/**",
-        lambda route: route.fulfill(status=200, content_type="application/pdf", body=b"%PDF-1.4"),
-    )
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on(
-        "console",
-        lambda message: problems.append(message.text) if message.type == "error" else None,
-    )
-    yield page
-    # Requests still in flight (the favicon) must not fail the test when the context closes.
-    context.unroute_all(behavior="ignoreErrors")
-    context.close()
-    assert problems == []
 
 
 def paper_ids(page) -> list[str]:

@@ -52,7 +52,7 @@ def test_pages_cover_the_day_once(sample_papers):
     counts = listing.day_counts(spec, SAMPLE_BUSY_DAY)
     assert counts.pages == 2 and counts.total == 50
     ids = []
-    for sort in Sort:
+    for sort in (Sort.STARS, Sort.ARXIV):  # Sort.PREFER: tests/related/test_views.py
         pages = [
             listing.day_page(spec, SAMPLE_BUSY_DAY, sort=sort, page=number)
             for number in range(1, counts.pages + 1)

@@ -7,10 +7,6 @@ them, except under CI=true where it fails.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 
@@ -20,9 +16,6 @@ from coolpapers.papers.taxonomy import CATEGORIES, load_taxonomy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-MATHJAX = ROOT / "static" / "vendor" / "mathjax" / "startup.js"
 # Listening from the first script on, so nothing blocked early goes unseen.
 RECORD_VIOLATIONS = """
 window.cspViolations = [];
@@ -30,32 +23,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
   window.cspViolations.push(event.effectiveDirective + " " + (event.blockedURI || "inline"));
 });
 """
-
-
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason}; CI=true requires the browser tests to run")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install -e '.[test]')")
-    if not CHROMIUM.exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    if not MATHJAX.exists():
-        unavailable(f"{MATHJAX.relative_to(ROOT)} is missing (make assets)")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-            )
-            yield browser
-            browser.close()
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browse.test_browser import chromium, page  # noqa: F401 (fixtures, used by name)
-
 # 64 real records with the most formulas in the demo corpus
 # (coolpapers/ingestion/demo/arxiv-demo.jsonl.gz), all moved to one announcement day so that
 # they form one daily list of three chunks. See fixtures/SOURCES.md.

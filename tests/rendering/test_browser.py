@@ -18,13 +18,12 @@ from coolpapers.papers.models import Archive, Category, Paper
 from coolpapers.papers.taxonomy import CATEGORIES, load_taxonomy
 from coolpapers.rendering.models import Note
 from coolpapers.rendering.tex import find_formulas
-from tests.browse.test_browser import ROOT, scroll_to_the_end, unavailable
+from tests.browse.test_browser import scroll_to_the_end
 from tests.rendering.conftest import MATH_DAY, MATH_PAPERS
 from tests.rendering.html_check import unwrap_math
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-MATHJAX = ROOT / "static" / "vendor" / "mathjax" / "startup.js"
 RECORDS = [json.loads(line) for line in MATH_PAPERS.read_text(encoding="utf-8").splitlines()]
 SPEC = ",".join(sorted({record["primary_category"] for record in RECORDS}))
 LIST = f"/arxiv/{SPEC}?date={MATH_DAY}"
@@ -109,12 +108,6 @@ UNTRANSLATED = """() => Array.from(document.querySelectorAll('.paper-title a, .a
     }
     return left;
   })"""
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _mathjax_vendored() -> None:
-    if not MATHJAX.exists():
-        unavailable(f"{MATHJAX.relative_to(ROOT)} is missing (make assets)")
 
 
 @pytest.fixture

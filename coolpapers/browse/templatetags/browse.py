@@ -7,6 +7,7 @@ renders 25 papers with up to thousands of authors, and template loops cost sever
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import urlencode
 
 from django import template
 from django.urls import NoReverseMatch, get_script_prefix, reverse
@@ -114,3 +115,23 @@ def category_chips(chips: list[CategoryChip]) -> SafeString:
         for chip in chips
     ]
     return format_html('<p class="categories">{}</p>', SafeString(" ".join(html)))
+
+
+@lru_cache(maxsize=8)
+def _search_path(script_prefix: str) -> str:
+    return reverse("search:search")
+
+
+@register.simple_tag
+def keyword_links(keywords: list[str]) -> SafeString:
+    """A paper's keywords as searches for them; `data-keyword` keeps the word as stored for
+    the reader's interests (browser translation may change the link text)."""
+    if not keywords:
+        return SafeString("")
+    path = _search_path(get_script_prefix())
+    links = format_html_join(
+        "",
+        '<a class="keyword" href="{}?{}" data-keyword="{}">{}</a>',
+        ((path, urlencode({"q": f'"{k}"'}), k, k) for k in keywords),
+    )
+    return format_html('<span class="keywords" aria-label="Keywords">{}</span>', links)

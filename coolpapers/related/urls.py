@@ -1,0 +1,12 @@
+from django.urls import path
+
+from coolpapers.related import views
+
+app_name = "related"
+
+# The arxiv_id converter is registered by coolpapers.browse.urls, included before these.
+urlpatterns = [
+    path("arxiv/<arxiv_id:arxiv_id>/related", views.related, name="related"),
+    path("arxiv/<arxiv_id:arxiv_id>/related/chunk", views.related_chunk, name="chunk"),
+    path("interests", views.interests, name="interests"),
+]

@@ -1,0 +1,136 @@
+"""Pages of related papers: the list page, its lazily loaded chunks, and "My interests".
+
+The interests page is drawn in the browser from localStorage; the server only serves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from coolpapers.browse import listing
+from coolpapers.browse.views import Problem, _canonical_id, _missing_paper
+from coolpapers.papers.models import Paper
+from coolpapers.related.services import is_stale, keywords_for, related_papers
+
+CHUNK_SIZE = 10
+LIMIT = 20  # stored related papers per paper
+PAGES = LIMIT // CHUNK_SIZE
+
+
+@dataclass(frozen=True)
+class RelatedEntry(listing.Entry):
+    """A related paper as a list entry, with its BM25 score for the source paper."""
+
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class RelatedPage:
+    number: int
+    entries: list[RelatedEntry]
+
+    @property
+    def first_number(self) -> int:
+        return (self.number - 1) * CHUNK_SIZE + 1
+
+    @property
+    def last_number(self) -> int:
+        return self.first_number + len(self.entries) - 1
+
+
+def related_page(arxiv_id: str, number: int) -> RelatedPage:
+    """Page `number` of a paper's related papers as list entries, best first."""
+    related = related_papers(arxiv_id, limit=LIMIT)
+    shown = related[(number - 1) * CHUNK_SIZE : number * CHUNK_SIZE]
+    entries = listing.paper_entries([r.paper.arxiv_id for r in shown])
+    scores = {r.paper.arxiv_id: r.score for r in shown}
+    return RelatedPage(
+        number,
+        [RelatedEntry(**entry.__dict__, score=scores[entry.paper.arxiv_id]) for entry in entries],
+    )
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= PAGES:
+        raise Problem(400, f"page={raw[:40]!r} is not a page of related papers (1 to {PAGES})")
+    return int(raw)
+
+
+def _chunk_context(arxiv_id: str, page: RelatedPage, full_count: int) -> dict:
+    has_next = page.last_number < full_count
+    base = reverse("related:related", args=[arxiv_id])
+    chunk = reverse("related:chunk", args=[arxiv_id])
+    following = page.number + 1
+    return {
+        "page": page,
+        "next_page_url": f"{base}?page={following}" if has_next else "",
+        "next_chunk_url": f"{chunk}?page={following}" if has_next else "",
+    }
+
+
+@require_GET
+def related(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    canonical = _canonical_id(request, arxiv_id, "related:related")
+    if isinstance(canonical, HttpResponse):
+        return canonical
+    try:
+        number = _page_number(request)
+    except Problem as problem:
+        return problem.response(request)
+    paper = Paper.objects.filter(pk=canonical).first()
+    if paper is None:
+        return _missing_paper(request, canonical)
+    page = related_page(canonical, number)
+    count = paper.related_links.count()
+    context = {
+        **_chunk_context(canonical, page, count),
+        "paper": paper,
+        "count": count,
+        "keywords": keywords_for([canonical]).get(canonical, []),
+        "stale": is_stale(canonical),
+        "previous_page_url": (
+            f"{reverse('related:related', args=[canonical])}?page={number - 1}"
+            if number > 1
+            else ""
+        ),
+    }
+    return render(request, "related/related.html", context)
+
+
+@require_GET
+def related_chunk(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """A chunk of related papers for htmx; `?embed=1` is the paper page's section."""
+    canonical = _canonical_id(request, arxiv_id, "related:chunk")
+    if isinstance(canonical, HttpResponse):
+        return canonical
+    try:
+        number = _page_number(request)
+    except Problem as problem:
+        return problem.response(request)
+    if not Paper.objects.filter(pk=canonical).exists():
+        return _missing_paper(request, canonical)
+    page = related_page(canonical, number)
+    if request.GET.get("embed"):
+        context = {
+            "page": page,
+            "paper_id": canonical,
+            "stale": not page.entries and is_stale(canonical),
+        }
+        return render(request, "related/_section.html", context)
+    count = Paper.objects.get(pk=canonical).related_links.count()
+    if not page.entries:
+        return Problem(404, f"Paper {canonical} has no related papers on page {number}.").response(
+            request
+        )
+    return render(request, "browse/_chunk.html", _chunk_context(canonical, page, count))
+
+
+@require_GET
+def interests(request: HttpRequest) -> HttpResponse:
+    return render(request, "related/interests.html")
