@@ -85,8 +85,12 @@ def build_model(progress: Callable[[int], None] | None = None) -> CorpusModel | 
 
 
 def model() -> CorpusModel | None:
-    """The current model, built first if there is none yet."""
-    return store.current_model() or build_model()
+    """The current model, built first if there is none yet (by one process at a time)."""
+    current = store.current_model()
+    if current is not None:
+        return current
+    with store.build_lock():
+        return store.current_model() or build_model()
 
 
 def _add_missing_rows(current: CorpusModel, papers: Sequence[PaperText]) -> None:
@@ -100,19 +104,23 @@ def _add_missing_rows(current: CorpusModel, papers: Sequence[PaperText]) -> None
 
 
 def compute_papers(ids: Sequence[str]) -> int:
-    """Compute and store keywords and related papers of these papers; returns how many."""
+    """Compute and store keywords and related papers of these papers; returns how many.
+
+    When another process swaps in a new model meanwhile, the papers are computed again with
+    that one, so no result is left behind on a model that is no longer current.
+    """
     papers = paper_texts(ids)
     while True:
         current = model()
         if current is None or not papers:
             return 0
         _add_missing_rows(current, papers)
-        if not current.outdated(papers):
-            break
-        # A model rebuilt by another process was swapped in meanwhile: use that one.
-    results = current.compute(papers)
-    save_results(results, current.version)
-    return len(results)
+        if current.outdated(papers):
+            continue  # swapped before the rows were added
+        results = current.compute(papers)
+        save_results(results, current.version)
+        if store.current_version() == current.version:
+            return len(results)
 
 
 def save_results(results: Sequence[PaperResult], version: str) -> None:

@@ -14,11 +14,14 @@ number first: files are never half-written or overwritten.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,6 +213,19 @@ def request_rebuild(timeout: float) -> bool:
     except FileExistsError:
         return False
     return True
+
+
+@contextmanager
+def build_lock() -> Iterator[None]:
+    """Held while the first model is built, so concurrent workers build it once."""
+    root = model_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / "build.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def rebuild_done() -> None:

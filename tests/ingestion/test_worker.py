@@ -6,18 +6,16 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
-from kombu import Connection
 
 from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
 from coolpapers.ingestion.tasks import run_ingestion_job
 from coolpapers.papers.models import Paper
-from tests.conftest import database_url, stop_process_group
+from tests.conftest import stop_process_group
+from tests.workers import filesystem_broker, producer, start_worker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -27,46 +25,9 @@ DEMO_PAPERS = 2722
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
-def start_worker(queue: str, env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "coolpapers",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname",
-            f"{queue}@%h",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url(), **env},
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
 def kill(worker: subprocess.Popen) -> None:
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(timeout=30)
-
-
-def wait_for(predicate, timeout: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}; worker log:\n{log.read_text()[-3000:]}")
 
 
 def job_state(pk: int) -> IngestionJob:
@@ -83,18 +44,18 @@ def test_killed_worker_resumes_job_with_nothing_lost_or_duplicated(tmp_path):
     }
     log = tmp_path / "worker.log"
     job = IngestionJob.objects.create(kind=JobKind.FILE, params={"path": str(DEMO)})
-    worker = start_worker(queue, env, log)
+    worker = start_worker(log, queues=queue, env=env)
     try:
-        with Connection(REDIS_URL) as conn, conn.Producer() as producer:
-            run_ingestion_job.apply_async(args=[job.pk], queue=queue, producer=producer)
-        wait_for(lambda: job_state(job.pk).created_count >= 100, 60, "the first batches", log)
+        with producer(REDIS_URL) as sender:
+            run_ingestion_job.apply_async(args=[job.pk], queue=queue, producer=sender)
+        wait_for(lambda: job_state(job.pk).created_count >= 100, "the first batches", log, 60)
         kill(worker)  # no warm shutdown: the task stays unacknowledged
         killed = job_state(job.pk)
         assert killed.status == JobStatus.RUNNING and killed.created_count < DEMO_PAPERS
         assert Paper.objects.count() == killed.created_count
 
-        worker = start_worker(queue, env, log)
-        wait_for(lambda: job_state(job.pk).status == JobStatus.SUCCEEDED, 120, "the job", log)
+        worker = start_worker(log, queues=queue, env=env)
+        wait_for(lambda: job_state(job.pk).status == JobStatus.SUCCEEDED, "the job", log)
     finally:
         stop_process_group(worker)
     done = job_state(job.pk)
@@ -105,27 +66,14 @@ def test_killed_worker_resumes_job_with_nothing_lost_or_duplicated(tmp_path):
 
 def test_embedded_filesystem_broker_runs_jobs_on_a_real_worker(tmp_path):
     data_dir = tmp_path / "data"
-    queue_dir = data_dir / "broker" / "queue"
-    queue_dir.mkdir(parents=True)
-    (data_dir / "broker" / "processed").mkdir()
-    (data_dir / "broker" / "control").mkdir()
-    env = {"COOLPAPERS_DATA_DIR": str(data_dir), "REDIS_URL": ""}
+    options = filesystem_broker(data_dir)
     log = tmp_path / "worker.log"
-    queue = "celery"
     job = IngestionJob.objects.create(kind=JobKind.FILE, params={"path": str(DEMO)})
-    worker = start_worker(queue, env, log)
+    worker = start_worker(log, env={"COOLPAPERS_DATA_DIR": str(data_dir), "REDIS_URL": ""})
     try:
-        options = {
-            "data_folder_in": str(queue_dir),
-            "data_folder_out": str(queue_dir),
-            "control_folder": str(data_dir / "broker" / "control"),
-        }
-        with (
-            Connection("filesystem://", transport_options=options) as conn,
-            conn.Producer() as producer,
-        ):
-            run_ingestion_job.apply_async(args=[job.pk], queue=queue, producer=producer)
-        wait_for(lambda: job_state(job.pk).status == JobStatus.SUCCEEDED, 120, "the job", log)
+        with producer(options=options) as sender:
+            run_ingestion_job.apply_async(args=[job.pk], queue="celery", producer=sender)
+        wait_for(lambda: job_state(job.pk).status == JobStatus.SUCCEEDED, "the job", log)
     finally:
         stop_process_group(worker)
     assert job_state(job.pk).created_count == DEMO_PAPERS

@@ -4,33 +4,23 @@ rebuild fans out chunk tasks; changed papers get new rows, and enough of them a 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-from collections.abc import Callable
+import signal
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from kombu import Connection
 
+from coolpapers.ingestion.models import IngestionJob, JobKind
+from coolpapers.ingestion.tasks import run_ingestion_job
 from coolpapers.papers.models import Paper
+from coolpapers.related import services
 from coolpapers.related.models import PaperKeywords, RelatedPaper
 from coolpapers.related.tasks import rebuild_related_task, update_related_task
-from tests.conftest import SAMPLE, database_url, stop_process_group
+from tests.browse.conftest import DEMO
+from tests.conftest import SAMPLE, stop_process_group
+from tests.workers import filesystem_broker, producer, start_worker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(predicate: Callable[[], bool], what: str, log: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}; worker log:\n{log.read_text()[-4000:]}")
 
 
 def current(data: Path) -> str:
@@ -47,50 +37,15 @@ def test_rebuild_chunks_and_updates_run_on_a_real_worker(tmp_path):
     call_command("ingest_arxiv", str(SAMPLE), verbosity=0)
     count = Paper.objects.count()
     data = tmp_path / "data"
-    queue_dir = data / "broker" / "queue"
-    for sub in ("queue", "processed", "control"):
-        (data / "broker" / sub).mkdir(parents=True, exist_ok=True)
+    options = filesystem_broker(data)
     log = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "coolpapers",
-            "worker",
-            "-Q",
-            "celery",
-            "--concurrency",
-            "2",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "COOLPAPERS_DATA_DIR": str(data),
-            "REDIS_URL": "",
-        },
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    worker = start_worker(
+        log, concurrency=2, env={"COOLPAPERS_DATA_DIR": str(data), "REDIS_URL": ""}
     )
-    options = {
-        "data_folder_in": str(queue_dir),
-        "data_folder_out": str(queue_dir),
-        "control_folder": str(data / "broker" / "control"),
-    }
     try:
-        with (
-            Connection("filesystem://", transport_options=options) as conn,
-            conn.Producer() as producer,
-        ):
+        with producer(options=options) as sender:
             # A rebuild: the worker builds the model, then queues chunks of 10 for both processes.
-            rebuild_related_task.apply_async(args=[10], producer=producer)
+            rebuild_related_task.apply_async(args=[10], producer=sender)
             wait_for(lambda: all_current(data, count), "the rebuild and its chunks", log)
             first = current(data)
             assert RelatedPaper.objects.count() == 20 * count
@@ -100,7 +55,7 @@ def test_rebuild_chunks_and_updates_run_on_a_real_worker(tmp_path):
             abstract = Paper.objects.get(pk="2604.21976").abstract  # dark matter, cosmic rays
             for pk in changed:
                 Paper.objects.filter(pk=pk).update(content_hash=f"{pk}-v2", abstract=abstract)
-            update_related_task.apply_async(args=[changed], producer=producer)
+            update_related_task.apply_async(args=[changed], producer=sender)
             wait_for(
                 lambda: PaperKeywords.objects.filter(content_hash__endswith="-v2").count() == 3,
                 "the changed papers",
@@ -112,7 +67,7 @@ def test_rebuild_chunks_and_updates_run_on_a_real_worker(tmp_path):
             # A fourth one is over 5% of the 66 papers the model was built from: a new model,
             # and every paper recomputed with it.
             Paper.objects.filter(pk="2503.11742").update(content_hash="v2", abstract=abstract)
-            update_related_task.apply_async(args=[["2503.11742"]], producer=producer)
+            update_related_task.apply_async(args=[["2503.11742"]], producer=sender)
             wait_for(
                 lambda: current(data) != first and all_current(data, count),
                 "the rebuild after 5% changed papers",
@@ -124,3 +79,72 @@ def test_rebuild_chunks_and_updates_run_on_a_real_worker(tmp_path):
     states = PaperKeywords.objects.filter(paper_id__in=changed)
     assert {s.content_hash for s in states} == {f"{pk}-v2" for pk in changed}
     assert not (data / "related" / "rebuild-requested").exists()
+
+
+def test_an_ingestion_job_chains_to_stored_related_lists(tmp_path, settings):
+    """RELATED_AUTO=celery (the default): each batch the job commits queues its papers'
+    keywords and related lists on the same worker."""
+    data = tmp_path / "data"
+    settings.RELATED_MODEL_DIR = str(data / "related")  # the worker's, for stale_ids()
+    options = filesystem_broker(data)
+    log = tmp_path / "worker.log"
+    env = {
+        "COOLPAPERS_DATA_DIR": str(data),
+        "REDIS_URL": "",
+        "RELATED_AUTO": "celery",
+        "INGEST_BATCH_SIZE": "20",
+    }
+    job = IngestionJob.objects.create(kind=JobKind.FILE, params={"path": str(SAMPLE)})
+    worker = start_worker(log, concurrency=2, env=env)
+    try:
+        with producer(options=options) as sender:
+            run_ingestion_job.apply_async(args=[job.pk], producer=sender)
+        wait_for(lambda: IngestionJob.objects.get(pk=job.pk).status == "succeeded", "job", log)
+        count = Paper.objects.count()
+        assert count == 66
+        wait_for(lambda: all_current(data, count), "every paper's lists", log)
+    finally:
+        stop_process_group(worker)
+    assert RelatedPaper.objects.count() == 20 * count
+    assert services.stale_ids() == []
+    paper = Paper.objects.order_by("pk").first()
+    assert PaperKeywords.objects.get(paper=paper).keywords
+
+
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+def isolated_redis(url: str) -> str:
+    """A Redis database of its own: chunk tasks go to the default queue, which no other
+    test's worker may pick up."""
+    return url.rsplit("/", 1)[0] + "/7"
+
+
+def test_a_worker_killed_during_related_chunks_finishes_them_after_restart(tmp_path, settings):
+    call_command("ingest_arxiv", str(DEMO), verbosity=0)
+    count = Paper.objects.count()
+    data = tmp_path / "data"
+    data.mkdir()
+    settings.RELATED_MODEL_DIR = str(data / "related")
+    broker = isolated_redis(REDIS_URL)
+    env = {"COOLPAPERS_DATA_DIR": str(data), "REDIS_URL": broker, "CELERY_VISIBILITY_TIMEOUT": "3"}
+    with producer(broker) as sender:
+        sender.channel.client.flushdb()
+    log = tmp_path / "worker.log"
+    worker = start_worker(log, env=env)
+    try:
+        with producer(broker) as sender:
+            rebuild_related_task.apply_async(args=[40], producer=sender)
+        wait_for(lambda: PaperKeywords.objects.count() >= 200, "the first chunks", log)
+        os.killpg(worker.pid, signal.SIGKILL)  # mid-chunk: that chunk stays unacknowledged
+        worker.wait(timeout=30)
+        done_when_killed = PaperKeywords.objects.count()
+        assert done_when_killed < count
+
+        worker = start_worker(log, env=env)
+        wait_for(lambda: all_current(data, count), "every chunk after the restart", log, 300)
+    finally:
+        stop_process_group(worker)
+    assert RelatedPaper.objects.count() == 20 * count
+    assert set(RelatedPaper.objects.values_list("rank", flat=True)) == set(range(1, 21))
+    assert services.stale_ids() == []

@@ -3,22 +3,18 @@ check_index finds and repairs differences, rebuild_index swaps in a full index."
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from kombu import Connection
 
 from coolpapers.papers.models import Paper
 from search import backends
 from search.indexing import compare_index
 from search.tasks import index_papers_task
-from tests.conftest import ARXIV_FIXTURES, database_url, stop_process_group
+from tests.conftest import ARXIV_FIXTURES, stop_process_group
+from tests.workers import filesystem_broker, producer, start_worker, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ARXIV_FIXTURES / "corpus" / "daily_arxiv_sample.jsonl"
@@ -97,58 +93,23 @@ def test_index_task_runs_on_a_real_worker(settings, index_dir, tmp_path):
     settings.SEARCH_AUTO_INDEX = "off"
     call_command("ingest_arxiv", str(SAMPLE), verbosity=0)
     data = tmp_path / "data"
-    queue_dir = data / "broker" / "queue"
-    for sub in ("queue", "processed", "control"):
-        (data / "broker" / sub).mkdir(parents=True, exist_ok=True)
+    options = filesystem_broker(data)
     log = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "coolpapers",
-            "worker",
-            "-Q",
-            "index",
-            "--concurrency",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "COOLPAPERS_DATA_DIR": str(data),
-            "REDIS_URL": "",
-        },
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    worker = start_worker(
+        log, queues="index", env={"COOLPAPERS_DATA_DIR": str(data), "REDIS_URL": ""}
     )
     try:
-        options = {
-            "data_folder_in": str(queue_dir),
-            "data_folder_out": str(queue_dir),
-            "control_folder": str(data / "broker" / "control"),
-        }
         ids = list(Paper.objects.values_list("pk", flat=True))
-        with (
-            Connection("filesystem://", transport_options=options) as conn,
-            conn.Producer() as producer,
-        ):
-            index_papers_task.apply_async(args=[ids[:30]], queue="index", producer=producer)
-            index_papers_task.apply_async(args=[ids[30:]], queue="index", producer=producer)
+        with producer(options=options) as sender:
+            index_papers_task.apply_async(args=[ids[:30]], queue="index", producer=sender)
+            index_papers_task.apply_async(args=[ids[30:]], queue="index", producer=sender)
         backend = backends.get_backend()
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
+
+        def all_indexed() -> bool:
             backend._checked = 0.0
-            if backend.document_count() == len(ids):
-                break
-            time.sleep(0.2)
+            return backend.document_count() == len(ids)
+
+        wait_for(all_indexed, "both index tasks", log, timeout=90)
     finally:
         stop_process_group(worker)
     assert backend.document_count() == len(ids), log.read_text()[-2000:]
