@@ -5,7 +5,9 @@ daily lists, their lazily loaded chunks, paper pages and searches.
     python -m bench.load [--corpus PATH] [--database-url URL] [--data-dir DIR]
                          [--clients 50] [--duration 60]
 
-The first run creates the database (default coolpapers_bench, never the site's or the
+Unless --cold, every URL is requested once before wrk starts, as a day's first readers
+would: the measured run then shows the site with its page cache filled. The first run
+creates the database (default coolpapers_bench, never the site's or the
 tests'), ingests the corpus and builds the index in DIR; later runs reuse them. A private
 redis-server serves the cache. wrk (Debian package `wrk`) sends every request to 127.0.0.1
 only, as a browser behind the TLS proxy would (X-Forwarded-Proto: https). Exits 1 unless there
@@ -179,6 +181,9 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60, help="seconds")
+    parser.add_argument(
+        "--cold", action="store_true", help="skip the pass that fills the page cache first"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench.load needs wrk (apt-get install wrk)")
@@ -221,6 +226,8 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base)
         single_client(base, urls)
+        if not args.cold:
+            warm_up(base, urls)
         result = run_wrk(base, urls, args.clients, args.duration)
     finally:
         for process in (web, redis):
@@ -270,6 +277,28 @@ def single_client(base: str, urls: dict[str, list[str]], count: int = 30) -> Non
                 f"p90 {times[int(len(times) * 0.9)]:5.0f} ms",
                 flush=True,
             )
+
+
+def warm_up(base: str, urls: dict[str, list[str]], clients: int = 4) -> None:
+    """Every URL once, as the first readers of the day would: afterwards the pages come from
+    the page cache (PAGE_CACHE_SECONDS) until new papers arrive."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    every = [url for pool in urls.values() for url in pool]
+    started = time.perf_counter()
+
+    def fetch(part: list[str]) -> int:
+        with httpx.Client(base_url=base, headers={"X-Forwarded-Proto": "https"}) as client:
+            return sum(client.get(url, timeout=60).status_code != 200 for url in part)
+
+    with ThreadPoolExecutor(clients) as pool:
+        failed = sum(pool.map(fetch, [every[i::clients] for i in range(clients)]))
+    seconds = time.perf_counter() - started
+    print(
+        f"warm-up: {len(every)} pages rendered once in {seconds:.0f} s by {clients} clients "
+        f"({len(every) / seconds:.0f} pages/s), {failed} not 200",
+        flush=True,
+    )
 
 
 def run_wrk(base: str, urls: dict[str, list[str]], clients: int, duration: int) -> dict:

@@ -205,6 +205,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Whole pages (lists, chunks, paper pages, related papers, searches) kept in the cache for
+# this many seconds, or until new data arrives; 0 turns the page cache off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+
 # --- Search --------------------------------------------------------------------------------
 SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
 SEARCH_BACKEND_OPTIONS: dict = {}
@@ -295,7 +299,7 @@ if SECURE:
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-# The site's scripts read the CSRF token from <meta name="csrf-token">, never the cookie.
+# The site's scripts get the CSRF token from /csrf (pages are cached), never from the cookie.
 CSRF_COOKIE_HTTPONLY = True
 # Every script and style is a file from 'self' (htmx, MathJax, the site's own): nothing inline.
 # MathJax 4 runs without 'unsafe-inline' because static/coolpapers/js/math.js adopts its style

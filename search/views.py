@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from coolpapers.browse.listing import PAGE_SIZE, CategoryChip, chips
 from coolpapers.browse.stars import star_count
+from coolpapers.ops.page_cache import cached_page
 from coolpapers.papers.models import Paper
 from coolpapers.related.prefer import BadKeywords, parse_keywords, prefer_order
 from coolpapers.related.services import keywords_for
@@ -180,6 +181,7 @@ def _problem(request: HttpRequest, message: str, param: str, status: int) -> Htt
 
 
 @require_GET
+@cached_page
 def search_page(request: HttpRequest) -> HttpResponse:
     if not request.GET.get("q", "").strip():
         return render(request, "search/search.html", {"sorts": SORTS, "params": request.GET})
@@ -193,6 +195,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def search_chunk(request: HttpRequest) -> HttpResponse:
     """The next 25 results as an HTML fragment for htmx."""
     try:

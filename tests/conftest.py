@@ -137,6 +137,7 @@ def _no_background_work(settings) -> None:
     """Ingesting in a test queues nothing on the broker unless the test asks for it."""
     settings.SEARCH_AUTO_INDEX = "off"
     settings.RELATED_AUTO = "off"
+    settings.PAGE_CACHE_SECONDS = 0  # tests/ops/test_page_cache.py turns it on
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from coolpapers.browse.stars import (
     star_count,
     throttle,
 )
+from coolpapers.ops.page_cache import cached_page
 from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from coolpapers.papers.category_spec import CategorySpec, InvalidSpec, UnknownCategory, parse_spec
 from coolpapers.papers.models import Announcement, Archive, Category, Paper, PaperCategory
@@ -62,6 +63,7 @@ class Problem(Exception):
 
 
 @require_GET
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     latest = listing.latest_announcement_day()
     counts = listing.category_counts(latest) if latest else {}
@@ -208,6 +210,7 @@ def _chunk_context(day_list: DayList, page: listing.DayPage) -> dict:
 
 
 @require_GET
+@cached_page
 def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
     try:
         parsed, names = _parse_spec(spec)
@@ -242,6 +245,7 @@ def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def daily_chunk(request: HttpRequest, spec: str) -> HttpResponse:
     """The next 25 papers as an HTML fragment for htmx (same parameters as the list page).
 
@@ -315,6 +319,7 @@ def _paper_with_details(arxiv_id: str) -> Paper | None:
 
 
 @require_GET
+@cached_page
 def paper_page(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     canonical = _canonical_id(request, arxiv_id, "browse:paper")
     if isinstance(canonical, HttpResponse):

@@ -1,8 +1,10 @@
-"""/healthz: one JSON answer for load balancers, orchestrators and people."""
+"""/healthz: one JSON answer for load balancers, orchestrators and people; /csrf: the token
+the site's scripts send with their POSTs (pages are cached, so they cannot carry one)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
+from django.middleware.csrf import get_token
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -22,3 +24,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "checks": {name: {"ok": status.ok, **status.extra} for name, status in statuses.items()},
     }
     return JsonResponse(body, status=503 if down else 200)
+
+
+@never_cache
+@require_GET
+def csrf(request: HttpRequest) -> JsonResponse:
+    """A CSRF token for this browser (and its cookie, set by the CSRF middleware). A script
+    of another site cannot read it: the same-origin policy keeps the response from it."""
+    return JsonResponse({"token": get_token(request)})

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from coolpapers.ops import page_cache
 from coolpapers.papers.models import Paper
 from coolpapers.related import store
 from coolpapers.related.corpus import CorpusModel, PaperResult, PaperText
@@ -155,6 +156,7 @@ def save_results(results: Sequence[PaperResult], version: str) -> None:
         for start in range(0, len(ids), CHUNK):
             RelatedPaper.objects.filter(paper_id__in=ids[start : start + CHUNK]).delete()
         RelatedPaper.objects.bulk_create(links, batch_size=5000)
+        transaction.on_commit(page_cache.invalidate)  # pages show keywords and lists
         PaperKeywords.objects.bulk_create(
             states,
             batch_size=2000,

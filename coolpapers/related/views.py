@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from coolpapers.browse import listing
 from coolpapers.browse.views import Problem, _canonical_id, _missing_paper
+from coolpapers.ops.page_cache import cached_page
 from coolpapers.papers.models import Paper
 from coolpapers.related.services import is_stale, keywords_for, related_papers
 
@@ -75,6 +76,7 @@ def _chunk_context(arxiv_id: str, page: RelatedPage, full_count: int) -> dict:
 
 
 @require_GET
+@cached_page
 def related(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     canonical = _canonical_id(request, arxiv_id, "related:related")
     if isinstance(canonical, HttpResponse):
@@ -104,6 +106,7 @@ def related(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def related_chunk(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """A chunk of related papers for htmx; `?embed=1` is the paper page's section."""
     canonical = _canonical_id(request, arxiv_id, "related:chunk")
@@ -132,5 +135,6 @@ def related_chunk(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 
 @require_GET
+@cached_page
 def interests(request: HttpRequest) -> HttpResponse:
     return render(request, "related/interests.html")

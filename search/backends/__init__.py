@@ -9,7 +9,10 @@ from django.utils.module_loading import import_string
 
 from search.backends.base import SearchBackend
 
-ALIASES = {"whoosh": "search.backends.whoosh.WhooshBackend"}
+ALIASES = {
+    "whoosh": "search.backends.whoosh.WhooshBackend",
+    "tantivy": "search.backends.tantivy.TantivyBackend",
+}
 
 
 @cache

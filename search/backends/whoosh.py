@@ -18,7 +18,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -37,6 +37,15 @@ from whoosh.support.charset import accent_map
 from whoosh.writing import LockError
 
 from coolpapers.papers.arxiv_ids import InvalidArxivId, normalize_arxiv_id
+from search.backends.analysis import (
+    DEFAULT_FIELDS,
+    FIELD_BOOSTS,
+    MAX_PREFIX_TERMS,
+    QUERY_FIELD,
+    STOP_WORDS,
+    marking_terms,
+    span_finder,
+)
 from search.backends.base import (
     Hit,
     IndexHealth,
@@ -49,20 +58,10 @@ from search.backends.vector import Matches, PostingCache, VectorSearcher
 from search.query import And, DateRange, Node, Not, Or, Phrase, Prefix, QueryError, Term
 
 # Stemmed English with accents folded: "images" finds "image", Schrödinger finds Schrodinger.
-TEXT_ANALYZER = StemmingAnalyzer() | CharsetFilter(accent_map)
+TEXT_ANALYZER = StemmingAnalyzer(stoplist=STOP_WORDS) | CharsetFilter(accent_map)
 NAME_ANALYZER = RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
-FIELD_BOOSTS = {"title": 2.5, "abstract": 1.0, "authors": 2.0, "comments": 0.5, "journal": 0.5}
-DEFAULT_FIELDS = ("title", "abstract", "authors")
-QUERY_FIELD = {
-    "title": "title",
-    "abstract": "abstract",
-    "author": "authors",
-    "comments": "comments",
-    "journal": "journal",
-}
 CACHE_SECONDS = 300
 WRITE_TIMEOUT = 120.0
-MAX_PREFIX_TERMS = 500
 
 
 def build_schema() -> Schema:
@@ -313,33 +312,18 @@ class WhooshBackend(SearchBackend):
         self, request: SearchRequest, field: str
     ) -> Callable[[str], list[tuple[int, int]]]:
         analyzer = NAME_ANALYZER if field == "authors" else TEXT_ANALYZER
-        wanted: set[str] = set()
-        prefixes: list[str] = []
-        for node in _positive(request.query):
-            target = QUERY_FIELD.get(node.field) if node.field else None
-            if node.field and target != field:
-                continue
-            if node.field is None and field not in DEFAULT_FIELDS:
-                continue
-            if isinstance(node, Prefix):
-                prefixes.append(node.text.lower())
-            else:
-                wanted.update(t.text for t in analyzer(node.text))
-
+        texts, prefixes = marking_terms(request.query, field)
+        wanted = {t.text for text in texts for t in analyzer(text)}
         index_form = _name_form if field == "authors" else _text_form
         pattern = _NAME_WORD if field == "authors" else _TEXT_WORD
 
-        def spans(text: str) -> list[tuple[int, int]]:
+        def words(text: str) -> Iterator[tuple[str, int, int]]:
             # The analyzer's tokens, found by its regex, each word analysed once per process:
             # running the whole analyzer chain over every abstract cost ~2 ms a paper.
-            out = []
             for match in pattern.finditer(text):
-                form = index_form(match.group())
-                if form and (form in wanted or any(form.startswith(p) for p in prefixes)):
-                    out.append(match.span())
-            return out
+                yield index_form(match.group()), *match.span()
 
-        return spans
+        return span_finder(words, wanted, prefixes)
 
     def key_terms(self, text: str, count: int = 10) -> list[str]:
         searcher = self._get_searcher()
@@ -570,11 +554,3 @@ def _evaluate(vs: VectorSearcher, node: Node) -> Matches | None:
     if isinstance(node, Not):
         return None
     raise QueryError(f"unsupported query part {node!r}")
-
-
-def _positive(node: Node) -> list[Term | Phrase | Prefix]:
-    if isinstance(node, Term | Phrase | Prefix):
-        return [node]
-    if isinstance(node, And | Or):
-        return [t for child in node.children for t in _positive(child)]
-    return []

@@ -18,14 +18,14 @@ BROWSER = "0123456789abcdef0123456789abcdef"
 
 @pytest.fixture
 def browser(sample_papers) -> Client:
-    """A client that enforces CSRF like a real browser and got its token from a page."""
+    """A client that enforces CSRF like a real browser and got its token as browse.js does."""
     client = Client(enforce_csrf_checks=True)
-    client.get("/arxiv/cs.CV")
+    client.token = client.get("/csrf").json()["token"]
     return client
 
 
 def post_star(client: Client, arxiv_id: str, browser_id: str = BROWSER, **extra):
-    token = client.cookies["csrftoken"].value
+    token = getattr(client, "token", "")
     return client.post(
         f"/arxiv/{arxiv_id}/star", {"browser": browser_id}, HTTP_X_CSRFTOKEN=token, **extra
     )

@@ -170,14 +170,10 @@ def test_markup_in_a_query_is_shown_escaped(client, index):
     "browser_id", ["", "\x00" * 20, "x" * 10_000, "../../etc/passwd", "<b>idididididididid</b>"]
 )
 def test_hostile_star_clicks_are_refused_and_not_stored(papers, browser_id):
-    client = Client()
+    client = Client(enforce_csrf_checks=True)
     paper = Paper.objects.order_by("pk").first().pk
-    client.get(f"/arxiv/{paper}")  # the CSRF cookie, as a browser gets it
-    response = client.post(
-        f"/arxiv/{paper}/star",
-        {"browser": browser_id},
-        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
-    )
+    token = client.get("/csrf").json()["token"]  # as browse.js gets it
+    response = client.post(f"/arxiv/{paper}/star", {"browser": browser_id}, HTTP_X_CSRFTOKEN=token)
 
     assert response.status_code == 400
     assert not Star.objects.exists()

@@ -134,9 +134,45 @@
     }
   }
 
-  function csrfToken() {
-    const meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : "";
+  // Pages are cached and the same for everyone, so they hold no CSRF token: it comes from
+  // /csrf (which also sets the CSRF cookie), once per browser session, fetched as soon as a
+  // page has something to count, so a click that navigates away ([REL]) still has it.
+  const TOKEN_KEY = "coolpapers:csrf";
+  let tokenRequest = null;
+
+  function csrfToken(refresh) {
+    if (!refresh) {
+      try {
+        const kept = sessionStorage.getItem(TOKEN_KEY);
+        if (kept) return Promise.resolve(kept);
+      } catch (error) {
+        // no session storage: ask every page view
+      }
+      if (tokenRequest) return tokenRequest;
+    }
+    const meta = document.querySelector('meta[name="csrf-url"]');
+    tokenRequest = fetch(meta ? meta.content : "/csrf", { credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        try {
+          sessionStorage.setItem(TOKEN_KEY, data.token);
+        } catch (error) {
+          // kept for this page view only
+        }
+        return data.token;
+      });
+    return tokenRequest;
+  }
+
+  function prefetchToken() {
+    if (document.querySelector("[data-star-url]")) {
+      csrfToken(false).catch(function () { tokenRequest = null; });
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", prefetchToken);
+  } else {
+    prefetchToken();
   }
 
   function showStars(paperId, stars) {
@@ -152,14 +188,22 @@
     const link = event.target instanceof Element && event.target.closest("[data-star-url]");
     if (!link || (event.type === "auxclick" && event.button !== 1)) return;
     const body = new URLSearchParams({ browser: browserId() });
-    // keepalive: the click usually opens the PDF, the request must outlive that.
-    fetch(link.dataset.starUrl, {
-      method: "POST",
-      body: body,
-      headers: { "X-CSRFToken": csrfToken() },
-      credentials: "same-origin",
-      keepalive: true,
-    })
+    function post(token) {
+      // keepalive: the click usually opens the PDF, the request must outlive that.
+      return fetch(link.dataset.starUrl, {
+        method: "POST",
+        body: body,
+        headers: { "X-CSRFToken": token },
+        credentials: "same-origin",
+        keepalive: true,
+      });
+    }
+    csrfToken(false)
+      .then(post)
+      .then(function (response) {
+        // A token from before the CSRF cookie changed (a new session): fetch one, try again.
+        return response.status === 403 ? csrfToken(true).then(post) : response;
+      })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) { if (data) showStars(data.paper, data.stars); })
       .catch(function () { /* a lost star is not worth bothering the reader */ });

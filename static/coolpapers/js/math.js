@@ -15,8 +15,10 @@
  *   initial papers are queued at once, each lazily loaded chunk on "coolpapers:chunk-loaded"
  *   (browse.js; event.detail.root is the new chunk), and only that chunk.
  * - A formula wider than its line is scaled down to fit, again whenever the window resizes.
- * - The footer link sets the cookie math=off: the page then loads no MathJax (base.html) and
- *   shows the TeX source; the wrappers are released at once.
+ * - MathJax itself (the script named by this script's data-mathjax) is loaded from here, and
+ *   not at all when the footer link has set the cookie math=off: the page then shows the
+ *   TeX source and the wrappers are released at once. Pages are the same for every reader
+ *   (they are cached), so the setting is read here, not on the server.
  * - The site runs under a strict Content-Security-Policy: MathJax's style sheets, which it
  *   would add as inline <style> elements, are adopted as constructed style sheets instead.
  */
@@ -28,6 +30,7 @@
   const BLOCKS = ".math.display, p, li, td, th, h1, h2, h3, h4, h5, h6, blockquote, div";
   // Off by the reader's choice (the page then loads no MathJax), or when MathJax failed to load.
   let mathOff = document.cookie.split(/;\s*/).includes("math=off");
+  const mathjaxUrl = document.currentScript && document.currentScript.dataset.mathjax;
 
   const queue = [];
   let mathReady = false;
@@ -71,6 +74,12 @@
       },
     },
   };
+
+  if (!mathOff && mathjaxUrl) {
+    const script = document.createElement("script");
+    script.src = mathjaxUrl;
+    document.head.append(script);
+  }
 
   function adoptStyleSheets(Adaptor) {
     // MathJax builds each style sheet as a <style> element and later adds rules to its
@@ -219,6 +228,15 @@
 
   // --- the reader's switch ---------------------------------------------------------------
 
+  function showSwitch() {
+    const link = document.querySelector("a.math-toggle");
+    const note = document.querySelector(".math-off-note");
+    if (!link || !mathOff || !document.cookie.split(/;\s*/).includes("math=off")) return;
+    link.dataset.math = "on";
+    link.textContent = "Typeset formulas";
+    if (note) note.hidden = false;
+  }
+
   document.addEventListener("click", function (event) {
     const link = event.target instanceof Element && event.target.closest("a.math-toggle");
     if (!link) return;
@@ -247,8 +265,12 @@
   window.CoolPapersMath = { typeset: enqueue };
 
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { enqueue(document); });
+    document.addEventListener("DOMContentLoaded", function () {
+      showSwitch();
+      enqueue(document);
+    });
   } else {
+    showSwitch();
     enqueue(document);
   }
 })();

@@ -1,0 +1,208 @@
+"""The tantivy backend: the shared contract, plus what it must do with its own files
+(generations swapped under readers, writers taking turns, a killed writer's lock).
+
+Without the `tantivy` package the module skips, except under CI=true where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+if os.environ.get("CI", "").lower() == "true":
+    try:
+        import tantivy
+    except ImportError:
+        pytest.fail("tantivy is not installed; CI=true requires the tantivy backend tests to run")
+tantivy = pytest.importorskip(
+    "tantivy", reason="tantivy is not installed (pip install -e '.[tantivy]')"
+)
+
+from whoosh.writing import LockError  # noqa: E402
+
+from search.backends import tantivy as tantivy_backend  # noqa: E402
+from search.backends.tantivy import SCHEMA, IndexLocked, TantivyBackend, write_lock  # noqa: E402
+from search.documents import documents_for, iter_all_documents  # noqa: E402
+from tests.search.contract import BackendContract, EmptyIndexContract, ids, req  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def backend(tmp_path):
+    return TantivyBackend(path=tmp_path / "index")
+
+
+class TestTantivyContract(BackendContract):
+    pass
+
+
+class TestTantivyEmpty(EmptyIndexContract):
+    pass
+
+
+def is_locked(lock_file: Path) -> bool:
+    try:
+        with write_lock(lock_file, timeout=0):
+            return False
+    except IndexLocked:
+        return True
+
+
+# A writer in another process: takes the write lock, adds documents, never commits.
+HOLDER = """
+import sys, time
+import django
+django.setup()
+from search.backends.tantivy import TantivyBackend, _document
+from search.documents import PaperDocument
+backend = TantivyBackend(path=sys.argv[1])
+with backend._writer() as (writer, _):
+    for n in range(50):
+        ghost = PaperDocument(
+            f"ghost-{n}", "never committed", "", "", "", "", "", ("cs.LG",), None, None, None, "x"
+        )
+        writer.add_document(_document(ghost))
+    print("holding", flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.mark.django_db
+class TestTantivySpecifics(BackendContract):
+    def test_rebuild_swaps_generations_and_readers_keep_working(self, built, tmp_path):
+        before = built._current_generation()
+        first = built._get_searcher()
+        reader = TantivyBackend(path=built.root)
+        expected = tuple(sorted(ids(reader.search(req("gaussian splatting")))))
+        assert len(expected) == 5
+        errors: list[BaseException] = []
+        seen: set[tuple[str, ...]] = set()
+        stop = threading.Event()
+
+        def read() -> None:
+            try:
+                while not stop.is_set():
+                    reader._checked = 0.0  # look for a new generation on every search
+                    seen.add(tuple(sorted(ids(reader.search(req("gaussian splatting"))))))
+            except BaseException as exc:
+                errors.append(exc)
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        try:
+            for _ in range(3):
+                built.rebuild(iter_all_documents())
+        finally:
+            stop.set()
+            thread.join()
+        assert not errors
+        assert seen == {expected}  # every answer complete: never a half-built generation
+        assert built._current_generation() != before
+        assert reader._generation == built._current_generation()
+        assert ids(built.search(req("CORDIC"))) == ["2503.11685"]
+        generations = {p.name for p in (tmp_path / "index").iterdir() if p.is_dir()}
+        assert len(generations) <= 2 and before not in generations
+        # A searcher still on the first generation, whose files are gone, keeps answering.
+        cordic = tantivy.Query.term_query(SCHEMA, "title", "cordic")
+        assert first.search(cordic, 5, count=True).count == 1
+
+    def test_search_while_a_writer_commits(self, built):
+        errors: list[BaseException] = []
+        docs = documents_for(["2503.11731", "2503.11979", "2503.12001"])
+        reader = TantivyBackend(path=built.root)
+
+        def write() -> None:
+            try:
+                for _ in range(15):
+                    built.index_documents(docs)
+            except BaseException as exc:
+                errors.append(exc)
+
+        expected = tuple(sorted(ids(reader.search(req("gaussian splatting")))))
+        assert len(expected) == 5
+        writer = threading.Thread(target=write)
+        writer.start()
+        seen = set()
+        while writer.is_alive():
+            reader._checked = 0.0  # look for a new index state on every search
+            seen.add(tuple(sorted(ids(reader.search(req("gaussian splatting"))))))
+        writer.join()
+        assert not errors
+        # Every answer was complete: never a paper deleted and not yet added again.
+        assert seen == {expected}
+        reader._checked = 0.0
+        assert reader.document_count() == 69
+
+    def test_two_writers_take_turns(self, built):
+        other = TantivyBackend(path=built.root)
+        first = documents_for(["2503.11685", "2503.11692"])
+        second = documents_for(["2503.11677", "2503.11731"])
+        errors: list[BaseException] = []
+
+        def write(backend, docs):
+            try:
+                for _ in range(5):
+                    backend.index_documents(docs)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=write, args=(built, first)),
+            threading.Thread(target=write, args=(other, second)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        built._checked = 0.0
+        assert built.document_count() == 69
+        assert built.stored_hashes()["2503.11685"]
+
+    def test_a_writer_waits_for_the_lock_then_gives_up(self, built, monkeypatch):
+        docs = documents_for(["2503.11685"])
+        lock_file = built.root / built._current_generation() / "WRITELOCK"
+        done = threading.Event()
+        waiter = threading.Thread(target=lambda: (built.index_documents(docs), done.set()))
+        with write_lock(lock_file, timeout=0):
+            waiter.start()
+            assert not done.wait(0.5)  # waits while another writer holds the lock
+        waiter.join(timeout=30)
+        assert done.is_set()
+        monkeypatch.setattr(tantivy_backend, "WRITE_TIMEOUT", 0.2)
+        with write_lock(lock_file, timeout=0), pytest.raises(LockError):
+            built.index_documents(docs)  # a Whoosh LockError: search.tasks retries it
+
+    def test_next_writer_recovers_the_lock_of_a_killed_one(self, built):
+        lock_file = built.root / built._current_generation() / "WRITELOCK"
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(built.root)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "coolpapers.settings"},
+            start_new_session=True,
+        )
+        try:
+            assert holder.stdout.readline().strip() == "holding"
+            assert is_locked(lock_file)
+        finally:
+            os.killpg(holder.pid, signal.SIGKILL)
+            holder.wait(timeout=30)
+        assert lock_file.exists()  # the file stays; the lock on it does not
+
+        start = time.monotonic()
+        assert built.index_documents(documents_for(["2503.11685"])) == 1
+        assert time.monotonic() - start < 5  # not the 120 s wait for a live writer
+
+        assert not is_locked(lock_file)
+        assert built.document_count() == 69
+        assert not any(arxiv_id.startswith("ghost-") for arxiv_id in built.stored_hashes())
