@@ -10,6 +10,7 @@ searcher kept open), with the result cache cleared before every request.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import re
@@ -137,21 +138,19 @@ def main() -> None:
 
     # --- known-item quality ---------------------------------------------------------------
     from search.backends.base import SearchRequest
-    from search.query import parse_query
+    from search.query import QueryError, parse_query
 
-    searcher = backend._get_searcher() if hasattr(backend, "_get_searcher") else None
     all_ids = list(Paper.objects.values_list("pk", flat=True))
     sample = Paper.objects.in_bulk(rng.sample(all_ids, 200))
 
+    @functools.cache
     def doc_freq(word: str) -> int:
-        from search.backends.whoosh import TEXT_ANALYZER
-
-        tokens = [t.text for t in TEXT_ANALYZER(word)]
-        if not tokens or searcher is None:
+        """Papers with the word in title or abstract, as the backend analyses it."""
+        try:
+            query = parse_query(f"title:{word} OR abstract:{word}")
+            return backend.count(SearchRequest(query))
+        except QueryError:  # a stopword
             return 10**9
-        return searcher.doc_frequency("title", tokens[0]) + searcher.doc_frequency(
-            "abstract", tokens[0]
-        )
 
     def rank_of(pk: str, text: str, depth: int) -> int | None:
         cache.clear()
