@@ -47,6 +47,12 @@ ID_PARAMETER = OpenApiParameter(
     ),
 )
 TOO_MANY = OpenApiResponse(s.DetailSerializer, description="Rate limit exceeded.")
+# What a view of one paper answers besides its 200.
+ONE_PAPER_ERRORS = {
+    400: OpenApiResponse(s.PaperIdErrorSerializer, description="Not an arXiv id."),
+    404: OpenApiResponse(s.DetailSerializer, description="Not in our database."),
+    429: TOO_MANY,
+}
 
 
 def validated(parameters: type[s.PageParameters], request: Request) -> dict[str, Any]:
@@ -154,12 +160,7 @@ class PaperDetailView(APIView):
         summary="One paper",
         description="A paper with its versions.",
         parameters=[ID_PARAMETER, RETRY_AFTER],
-        responses={
-            200: s.PaperDetailSerializer,
-            400: OpenApiResponse(s.PaperIdErrorSerializer, description="Not an arXiv id."),
-            404: OpenApiResponse(s.DetailSerializer, description="Not in our database."),
-            429: TOO_MANY,
-        },
+        responses={200: s.PaperDetailSerializer, **ONE_PAPER_ERRORS},
         tags=["papers"],
     )
     def get(self, request: Request, id: str) -> Response:
@@ -192,12 +193,7 @@ class RelatedPapersView(APIView):
             "not been computed yet."
         ),
         parameters=[ID_PARAMETER, RETRY_AFTER],
-        responses={
-            200: s.RelatedListSerializer,
-            400: OpenApiResponse(s.PaperIdErrorSerializer, description="Not an arXiv id."),
-            404: OpenApiResponse(s.DetailSerializer, description="Not in our database."),
-            429: TOO_MANY,
-        },
+        responses={200: s.RelatedListSerializer, **ONE_PAPER_ERRORS},
         tags=["papers"],
     )
     def get(self, request: Request, id: str) -> Response:
@@ -205,11 +201,7 @@ class RelatedPapersView(APIView):
         state = PaperKeywords.objects.filter(paper_id=arxiv_id).first()
         if state is None and not Paper.objects.filter(pk=arxiv_id).exists():
             raise NotFound(f"paper {arxiv_id} is not in our database")
-        related = related_papers(arxiv_id)
-        papers = {
-            p.pk: p
-            for p in _with_categories(Paper.objects.filter(pk__in=[r.paper.pk for r in related]))
-        }
+        related = related_papers(arxiv_id)  # papers with their categories prefetched
         body = {
             "id": arxiv_id,
             "keywords": state.keywords if state else [],
@@ -217,11 +209,9 @@ class RelatedPapersView(APIView):
             "stale": is_stale(arxiv_id),
             "signals": ["bm25"],
             "count": len(related),
-            "results": [
-                {"rank": r.rank, "score": r.score, "paper": papers[r.paper.pk]} for r in related
-            ],
+            "results": [{"rank": r.rank, "score": r.score, "paper": r.paper} for r in related],
         }
-        context = {"request": request, "keywords": keywords_for(papers)}
+        context = {"request": request, "keywords": keywords_for(r.paper.pk for r in related)}
         return Response(s.RelatedListSerializer(body, context=context).data)
 
 

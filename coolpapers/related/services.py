@@ -3,6 +3,7 @@
 For pages and the API:
     keywords_for(ids)            {arxiv id: [keyword, ...]} for a page of papers, one query
     related_papers(arxiv_id)     the stored related papers, best first, with score and rank
+    related_scores(arxiv_id)     the same as (id, score) pairs, without loading the papers
 
 For tasks and the command:
     compute_papers(ids)          keywords + related lists of these papers, stored (a chunk)
@@ -253,6 +254,12 @@ def stored_keywords(paper: Paper) -> list[str]:
         return paper.related_state.keywords
     except PaperKeywords.DoesNotExist:
         return []
+
+
+def related_scores(arxiv_id: str, limit: int = 20) -> list[tuple[str, float]]:
+    """(related id, score) best first, without the papers: list pages fetch those as entries."""
+    links = RelatedPaper.objects.filter(paper_id=arxiv_id).order_by("rank")
+    return list(links.values_list("related_id", "score")[:limit])
 
 
 def related_papers(arxiv_id: str, limit: int = 20) -> list[Related]:

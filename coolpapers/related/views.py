@@ -16,7 +16,7 @@ from coolpapers.browse import listing
 from coolpapers.browse.views import Problem, _canonical_id, _missing_paper
 from coolpapers.ops.page_cache import cached_page
 from coolpapers.papers.models import Paper
-from coolpapers.related.services import is_stale, keywords_for, related_papers
+from coolpapers.related.services import is_stale, related_scores, stored_keywords
 
 CHUNK_SIZE = 10
 LIMIT = 20  # stored related papers per paper
@@ -44,16 +44,17 @@ class RelatedPage:
         return self.first_number + len(self.entries) - 1
 
 
-def related_page(arxiv_id: str, number: int) -> RelatedPage:
-    """Page `number` of a paper's related papers as list entries, best first."""
-    related = related_papers(arxiv_id, limit=LIMIT)
-    shown = related[(number - 1) * CHUNK_SIZE : number * CHUNK_SIZE]
-    entries = listing.paper_entries([r.paper.arxiv_id for r in shown])
-    scores = {r.paper.arxiv_id: r.score for r in shown}
-    return RelatedPage(
+def related_page(arxiv_id: str, number: int) -> tuple[RelatedPage, int]:
+    """Page `number` of a paper's related papers as list entries, best first, and how many
+    related papers there are in all."""
+    related = related_scores(arxiv_id, limit=LIMIT)
+    scores = dict(related[(number - 1) * CHUNK_SIZE : number * CHUNK_SIZE])
+    entries = listing.paper_entries(list(scores))
+    page = RelatedPage(
         number,
         [RelatedEntry(**entry.__dict__, score=scores[entry.paper.arxiv_id]) for entry in entries],
     )
+    return page, len(related)
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -85,16 +86,15 @@ def related(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         number = _page_number(request)
     except Problem as problem:
         return problem.response(request)
-    paper = Paper.objects.filter(pk=canonical).first()
+    paper = Paper.objects.select_related("related_state").filter(pk=canonical).first()
     if paper is None:
         return _missing_paper(request, canonical)
-    page = related_page(canonical, number)
-    count = paper.related_links.count()
+    page, count = related_page(canonical, number)
     context = {
         **_chunk_context(canonical, page, count),
         "paper": paper,
         "count": count,
-        "keywords": keywords_for([canonical]).get(canonical, []),
+        "keywords": stored_keywords(paper),
         "stale": is_stale(canonical),
         "previous_page_url": (
             f"{reverse('related:related', args=[canonical])}?page={number - 1}"
@@ -118,7 +118,7 @@ def related_chunk(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         return problem.response(request)
     if not Paper.objects.filter(pk=canonical).exists():
         return _missing_paper(request, canonical)
-    page = related_page(canonical, number)
+    page, count = related_page(canonical, number)
     if request.GET.get("embed"):
         context = {
             "page": page,
@@ -126,7 +126,6 @@ def related_chunk(request: HttpRequest, arxiv_id: str) -> HttpResponse:
             "stale": not page.entries and is_stale(canonical),
         }
         return render(request, "related/_section.html", context)
-    count = Paper.objects.get(pk=canonical).related_links.count()
     if not page.entries:
         return Problem(404, f"Paper {canonical} has no related papers on page {number}.").response(
             request

@@ -23,7 +23,6 @@ import os
 import shutil
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -54,6 +53,7 @@ from search.backends.base import (
     SearchBackend,
     SearchRequest,
 )
+from search.backends.generations import IndexGenerations
 from search.documents import PaperDocument, documents_for
 from search.query import And, DateRange, Node, Not, Or, Phrase, Prefix, QueryError, Term
 
@@ -193,7 +193,7 @@ def _committed(writer: tantivy.IndexWriter) -> Iterator[tantivy.IndexWriter]:
         writer.wait_merging_threads()  # ends the writer and frees tantivy's own lock
 
 
-class TantivyBackend(SearchBackend):
+class TantivyBackend(IndexGenerations, SearchBackend):
     """Options: `path` (default DATA_DIR/index/tantivy) and `build_procs`, the indexing threads
     of a rebuild (2, as Whoosh's build processes)."""
 
@@ -209,35 +209,6 @@ class TantivyBackend(SearchBackend):
         self._checked = 0.0
 
     # --- index directories ---------------------------------------------------------------
-    @property
-    def _pointer(self) -> Path:
-        return self.root / "CURRENT"
-
-    def _current_generation(self) -> str | None:
-        try:
-            return self._pointer.read_text().strip() or None
-        except FileNotFoundError:
-            return None
-
-    def _swap(self, generation: str) -> None:
-        tmp = self.root / f".CURRENT.{uuid.uuid4().hex}"
-        tmp.write_text(generation)
-        os.replace(tmp, self._pointer)
-
-    def _new_generation(self) -> tuple[str, Path]:
-        # Names sort in creation order (microseconds), which _prune relies on.
-        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:6]}"
-        path = self.root / name
-        path.mkdir(parents=True)
-        return name, path
-
-    def _prune(self, keep: set[str]) -> None:
-        """Drop old generations; the one before the current stays for readers still on it."""
-        generations = sorted(p for p in self.root.iterdir() if p.is_dir())
-        for path in generations[:-2]:
-            if path.name not in keep:
-                shutil.rmtree(path, ignore_errors=True)
-
     def _create_empty(self) -> str:
         generation, path = self._new_generation()
         _open_index(path, create=True)

@@ -17,7 +17,6 @@ import re
 import shutil
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from datetime import time as dtime
@@ -54,6 +53,7 @@ from search.backends.base import (
     SearchBackend,
     SearchRequest,
 )
+from search.backends.generations import IndexGenerations
 from search.backends.vector import Matches, PostingCache, VectorSearcher
 from search.query import And, DateRange, Node, Not, Or, Phrase, Prefix, QueryError, Term
 
@@ -112,7 +112,7 @@ def _fields(doc: Any) -> dict[str, Any]:
     return fields
 
 
-class WhooshBackend(SearchBackend):
+class WhooshBackend(IndexGenerations, SearchBackend):
     name = "whoosh"
 
     def __init__(self, path: str | os.PathLike | None = None, **options: Any):
@@ -129,27 +129,6 @@ class WhooshBackend(SearchBackend):
         self._evaluated: dict[SearchRequest, Matches] = {}
 
     # --- index directories ---------------------------------------------------------------
-    @property
-    def _pointer(self) -> Path:
-        return self.root / "CURRENT"
-
-    def _current_generation(self) -> str | None:
-        try:
-            return self._pointer.read_text().strip() or None
-        except FileNotFoundError:
-            return None
-
-    def _swap(self, generation: str) -> None:
-        tmp = self.root / f".CURRENT.{uuid.uuid4().hex}"
-        tmp.write_text(generation)
-        os.replace(tmp, self._pointer)
-
-    def _new_generation(self) -> tuple[str, Path]:
-        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-        path = self.root / name
-        path.mkdir(parents=True)
-        return name, path
-
     def _writable_index(self):
         generation = self._current_generation()
         if generation is None:
@@ -158,13 +137,6 @@ class WhooshBackend(SearchBackend):
             self._swap(generation)
             return index
         return open_dir(str(self.root / generation))
-
-    def _prune(self, keep: set[str]) -> None:
-        """Drop old generations; the one before the current stays for readers still on it."""
-        generations = sorted(p for p in self.root.iterdir() if p.is_dir())
-        for path in generations[:-2]:
-            if path.name not in keep:
-                shutil.rmtree(path, ignore_errors=True)
 
     # --- writing -------------------------------------------------------------------------
     def index_documents(self, documents: Iterable[Any]) -> int:
