@@ -1,6 +1,6 @@
 """Ingest benchmark: a corpus into a fresh database through `ingest_arxiv`'s job runner.
 
-    python -m bench.ingest [CORPUS] [--database-url URL] [--batch-size N]
+    python -m bench.ingest [CORPUS] [--data-dir DIR] [--database-url URL] [--batch-size N]
 
 Prints papers/second and the peak RSS of the process. The search index is not built here.
 """
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.results import peak_rss_mb, record
 
 DEFAULT_CORPUS = (
     Path(__file__).resolve().parents[2]
@@ -21,22 +22,21 @@ DEFAULT_CORPUS = (
 )
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
-    parser.add_argument("--database-url", default="", help="default: a new SQLite file")
+    parser.add_argument("--data-dir", default="", help="default: a new temporary directory")
+    parser.add_argument(
+        "--database-url", default="", help="emptied first; default: the data dir's SQLite file"
+    )
     parser.add_argument("--batch-size", type=int, default=1000)
     args = parser.parse_args()
     corpus = Path(args.corpus)
     if not corpus.exists():
         sys.exit(f"bench.ingest: {corpus}: no such file (pass the corpus path)")
 
-    workdir = tempfile.mkdtemp(prefix="coolpapers-bench-")
-    os.environ["COOLPAPERS_DATA_DIR"] = workdir
+    workdir = args.data_dir or tempfile.mkdtemp(prefix="coolpapers-bench-")
+    os.environ["COOLPAPERS_DATA_DIR"] = str(Path(workdir).resolve())
     os.environ.pop("REDIS_URL", None)
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
@@ -52,15 +52,17 @@ def main() -> None:
     from coolpapers.ingestion.jobs import run_job
     from coolpapers.ingestion.models import IngestionJob, JobKind
 
-    if args.database_url:
-        call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)  # a fresh start, even when reused
     rss_before = peak_rss_mb()
     job = IngestionJob.objects.create(kind=JobKind.FILE, params={"path": str(corpus)})
     started = time.perf_counter()
     last = [started]
+    early: list[float] = []  # peak RSS once a tenth is in: a flat profile keeps it at the end
 
     def progress(j: IngestionJob) -> None:
+        if not early and (j.percent or 0) >= 10:
+            early.append(peak_rss_mb())
         now = time.perf_counter()
         if now - last[0] > 5:
             last[0] = now
@@ -79,6 +81,15 @@ def main() -> None:
     print(f"time              {elapsed:.1f} s")
     print(f"throughput        {total / elapsed:.0f} papers/s")
     print(f"peak RSS          {peak_rss_mb():.0f} MB (after setup: {rss_before:.0f} MB)")
+    if job.status != "succeeded":
+        sys.exit(f"bench.ingest: the job {job.status}: {job.error}")
+    record("ingest.papers", total, "papers", f"into {connection.vendor}")
+    record("ingest.seconds", elapsed, "s")
+    record("ingest.rate", total / elapsed, "papers/s")
+    if early:
+        print(f"peak RSS at 10%   {early[0]:.0f} MB")
+        record("ingest.rss_at_10pct", early[0], "MB", "peak RSS once 10% was in")
+    record("ingest.rss_end", peak_rss_mb(), "MB", "peak RSS at the end")
 
 
 if __name__ == "__main__":

@@ -86,13 +86,22 @@ def search(request: SearchRequest) -> SearchResults:
     return results
 
 
-def papers_for(hits: list[Hit]) -> list[tuple[Paper, Hit]]:
-    """The hits' papers in hit order, in two queries whatever the page size."""
-    links = PaperCategory.objects.select_related("category").order_by("position")
-    papers = Paper.objects.filter(pk__in=[h.arxiv_id for h in hits]).prefetch_related(
-        Prefetch("category_links", queryset=links)
-    )
-    by_id = {p.pk: p for p in papers}
+def papers_for(hits: list[Hit], category_names: bool = False) -> list[tuple[Paper, Hit]]:
+    """The hits' papers in hit order, in two queries whatever the page size. Their categories
+    come as codes, or with `category_names` as links to the categories, as the pages show them
+    (slower: the API, which needs no names, saves a join and Django's prefetch machinery)."""
+    ids = [h.arxiv_id for h in hits]
+    papers = Paper.objects.filter(pk__in=ids)
+    if category_names:
+        links = PaperCategory.objects.select_related("category").order_by("position")
+        by_id = {p.pk: p for p in papers.prefetch_related(Prefetch("category_links", links))}
+    else:
+        by_id = {p.pk: p for p in papers}
+        for paper in by_id.values():
+            paper.category_codes = []
+        codes = PaperCategory.objects.filter(paper_id__in=ids).order_by("position")
+        for paper_id, code in codes.values_list("paper_id", "category_id"):
+            by_id[paper_id].category_codes.append(code)
     return [(by_id[h.arxiv_id], h) for h in hits if h.arxiv_id in by_id]
 
 
@@ -112,7 +121,7 @@ def with_highlights(
             title_html=mark(paper.title, title_spans),
             abstract_html=mark(paper.abstract, abstract_spans),
         )
-        for paper, hit in papers_for(hits)
+        for paper, hit in papers_for(hits, category_names=rendered)
     ]
 
 

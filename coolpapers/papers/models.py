@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.functional import cached_property
 
 from coolpapers.ingestion.records import ANNOUNCE_KINDS
 
@@ -73,9 +74,10 @@ class Paper(models.Model):
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:80]}"
 
-    @property
+    @cached_property
     def category_codes(self) -> list[str]:
-        """Categories in arXiv order (primary first); uses the prefetch cache when present."""
+        """Categories in arXiv order (primary first); uses the prefetch cache when present.
+        Set it to skip the links altogether (search.service.papers_for)."""
         links = sorted(self.category_links.all(), key=lambda link: link.position)
         return [link.category_id for link in links]
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import calendar
 import fcntl
+import functools
 import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -60,6 +62,7 @@ from search.query import And, DateRange, Node, Not, Or, Phrase, Prefix, QueryErr
 # Whoosh's StemmingAnalyzer pattern \w+(\.?\w+)* with its two-character minimum built in: the
 # same words, without a filter tantivy does not have.
 TEXT_PATTERN = r"\w(?:\.?\w+)+"
+NAME_PATTERN = r"\w+"
 
 
 def _words_analyzer(stem: bool) -> tantivy.TextAnalyzer:
@@ -77,10 +80,16 @@ ANALYZERS = {
     # The spelling vocabulary: real words to suggest, not stems.
     "words": _words_analyzer(stem=False),
     # Whoosh's NAME_ANALYZER: every word, initials too, accents folded, never stemmed.
-    "names": tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"\w+"))
+    "names": tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(NAME_PATTERN))
     .filter(tantivy.Filter.lowercase())
     .filter(tantivy.Filter.ascii_fold())
     .build(),
+}
+# On ASCII text Python's re reads these patterns exactly as Rust's regex does.
+ASCII_TOKENS = {
+    "stemmed": re.compile(TEXT_PATTERN),
+    "words": re.compile(TEXT_PATTERN),
+    "names": re.compile(NAME_PATTERN),
 }
 TEXT_FIELDS = {
     "title": "stemmed",
@@ -96,6 +105,26 @@ BUILD_HEAP_PER_THREAD = 256_000_000
 REFRESH_SECONDS = 0.5
 SIMILAR_TERMS = 15
 FOUND_BY = ("title", "abstract")  # the fields similar papers share key terms in
+
+
+# How many trailing letters of a stem may differ from the word, with a margin (measured: 2).
+STEM_CHANGES = 3
+
+
+def _ascii_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _after_dot(text: str, at: int) -> bool:
+    """`at` follows "x." and so continues the word "x.y", as the token pattern reads it."""
+    return at >= 2 and text[at - 1] == "." and _ascii_word_char(text[at - 2])
+
+
+@functools.lru_cache(maxsize=200_000)
+def _index_form(analyzer: str, word: str) -> str:
+    """The form a word is indexed as, "" for a stop word (a pure function, so cached)."""
+    forms = ANALYZERS[analyzer].analyze(word)
+    return forms[0] if forms else ""
 
 
 def _build_schema() -> tantivy.Schema:
@@ -317,16 +346,47 @@ class TantivyBackend(IndexGenerations, SearchBackend):
     def highlight_terms(
         self, request: SearchRequest, field: str
     ) -> Callable[[str], list[tuple[int, int]]]:
-        analyzer = ANALYZERS[TEXT_FIELDS.get(field, "stemmed")]
+        name = TEXT_FIELDS.get(field, "stemmed")
+        analyzer = ANALYZERS[name]
         texts, prefixes = marking_terms(request.query, field)
         wanted = {form for text in texts for form in analyzer.analyze(text)}
+        pattern = ASCII_TOKENS[name]
 
-        def words(text: str) -> Iterator[tuple[str, int, int]]:
+        def engine_words(text: str) -> Iterator[tuple[str, int, int]]:
             # The engine's own tokens with their places: exactly the words the index holds.
             for token in analyzer.pre_tokenize(text).tokens:
                 yield token.text, token.char_offset_from, token.char_offset_to
 
-        return span_finder(words, wanted, prefixes)
+        slow = span_finder(engine_words, wanted, prefixes)
+        # English stems keep all but at most the last two letters of the lowercased word
+        # ("dying" -> "die"), so a marked ASCII word starts with one of these heads.
+        heads = {term[: max(1, len(term) - STEM_CHANGES)] for term in (*wanted, *prefixes)}
+
+        def marks(word: str) -> bool:
+            form = _index_form(name, word)
+            return bool(form) and (form in wanted or any(form.startswith(p) for p in prefixes))
+
+        def spans(text: str) -> list[tuple[int, int]]:
+            if not text.isascii():
+                return slow(text)
+            # Most abstracts are ASCII: C string search finds where a marked word could start,
+            # and only those words are read (each distinct word analysed once per process).
+            lowered, starts = text.lower(), set()
+            for head in heads:
+                at = lowered.find(head)
+                while at >= 0:
+                    starts.add(at)
+                    at = lowered.find(head, at + 1)
+            found = []
+            for at in sorted(starts):
+                if at and (_ascii_word_char(text[at - 1]) or _after_dot(text, at)):
+                    continue  # inside a word
+                match = pattern.match(text, at)
+                if match and marks(match.group()):
+                    found.append(match.span())
+            return found
+
+        return spans
 
     def key_terms(self, text: str, count: int = 10) -> list[str]:
         return [term for term, _ in _weighted_terms(self._get_searcher(), text, count)]

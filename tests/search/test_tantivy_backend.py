@@ -206,3 +206,55 @@ class TestTantivySpecifics(BackendContract):
         assert not is_locked(lock_file)
         assert built.document_count() == 69
         assert not any(arxiv_id.startswith("ghost-") for arxiv_id in built.stored_hashes())
+
+
+def _real_texts() -> list[str]:
+    import json
+
+    texts = []
+    for folder, name in (
+        ("corpus", "daily_arxiv_sample.jsonl"),
+        ("kaggle", "arxiv-metadata-oai-snapshot_first50.jsonl"),
+    ):
+        for line in (ROOT / "tests/fixtures/arxiv" / folder / name).read_text().splitlines():
+            record = json.loads(line)
+            texts += [record["title"], record["abstract"]]
+    return texts
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "learning models",
+        "neural network OR graphs",
+        '"large language model" studies',
+        "gener* diffusion",
+        "e.g 3d x.y",
+        "dying early only skies",
+        "quantum -classical",
+        "a",
+    ],
+)
+def test_fast_ascii_highlighting_marks_what_the_engine_tokens_mark(query):
+    """The ASCII shortcut (string search for word heads) against the engine's own tokens, on
+    every real title and abstract of the fixtures, plus the tricky spots of the token pattern
+    (dotted words, one-letter words, words glued to punctuation)."""
+    backend = TantivyBackend(path=Path("/nonexistent"))
+    texts = [
+        *_real_texts(),
+        "e.g. x.y.z 3d-printing a.b .dying early,only(skies)",
+        "models_learning model.Learning learning.models x..models",
+    ]
+    assert sum(t.isascii() for t in texts) > 100
+    for field in ("title", "abstract"):
+        spans = backend.highlight_terms(req(query), field)
+        analyzer = tantivy_backend.ANALYZERS["stemmed"]
+        texts_, prefixes = tantivy_backend.marking_terms(req(query).query, field)
+        wanted = {form for text in texts_ for form in analyzer.analyze(text)}
+        for text in texts:
+            expected = [
+                (t.char_offset_from, t.char_offset_to)
+                for t in analyzer.pre_tokenize(text).tokens
+                if t.text in wanted or any(t.text.startswith(p) for p in prefixes)
+            ]
+            assert spans(text) == expected, (query, text)
