@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export COOLPAPERS_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install install-test lint format bench-ingest clean assets
+.PHONY: run test install install-test lint format bench bench-ingest clean assets
 
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ test: install-test
 lint: install-test
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+# Every benchmark against one corpus, one table into BENCHMARKS.md (python -m bench --help).
+# BENCH_ARGS="--papers 1000000 --database-url postgres://..." for the scale run.
+bench: install-test
+	$(PY) -m bench $(BENCH_ARGS)
 
 bench-ingest: install
 	$(PY) -m bench.ingest $(CORPUS)

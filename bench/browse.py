@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.results import record
+
 DEFAULT_CORPUS = (
     Path(__file__).resolve().parents[2]
     / "shared/data/arxiv/corpus/daily-arxiv/daily_arxiv_merged.jsonl.gz"
@@ -51,6 +53,10 @@ def percentile(values: list[float], share: float) -> float:
 
 def report(name: str, wall: list[float], cpu: list[float], queries: set[int]) -> None:
     wall_ms, cpu_ms = [t * 1000 for t in wall], [t * 1000 for t in cpu]
+    key = name.split(" (")[0].replace(" ", "_")
+    note = f"{len(wall_ms)} requests, {'/'.join(str(q) for q in sorted(queries))} SQL queries"
+    record(f"browse.{key}_p50_ms", statistics.median(wall_ms), "ms", note)
+    record(f"browse.{key}_p95_ms", percentile(wall_ms, 0.95), "ms", note)
     print(
         f"{name:<22} n={len(wall_ms):>5}  wall p50 {statistics.median(wall_ms):5.1f} "
         f"p95 {percentile(wall_ms, 0.95):5.1f} max {max(wall_ms):6.1f} ms | "
@@ -69,6 +75,7 @@ def main() -> None:
 
     os.environ["COOLPAPERS_DATA_DIR"] = str(Path(args.data_dir).resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coolpapers.settings")
+    os.environ["PAGE_CACHE_SECONDS"] = "0"  # every page rendered: a cache miss's cost
     import django
 
     django.setup()

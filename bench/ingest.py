@@ -88,8 +88,8 @@ def main() -> None:
     record("ingest.rate", total / elapsed, "papers/s")
     if early:
         print(f"peak RSS at 10%   {early[0]:.0f} MB")
-        record("ingest.rss_at_10pct", early[0], "MB", "peak RSS once 10% was in")
-    record("ingest.rss_end", peak_rss_mb(), "MB", "peak RSS at the end")
+        record("ingest.rss_at_10pct", early[0], "MB")
+    record("ingest.rss_end", peak_rss_mb(), "MB")
 
 
 if __name__ == "__main__":

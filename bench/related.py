@@ -1,17 +1,22 @@
 """Related papers: quality against arXiv categories, and the speed of a full recompute.
 
     python -m bench.related --corpus PATH [--sample 1000] [--seed 0] [--workers 2] [--new 2000]
+        [--no-tfidf] [--rank-bm25 20]
 
 Reads the corpus file directly (no database) and uses the app's own code
 (coolpapers.related.corpus). Quality: for `--sample` random papers (fixed seed), the share of
 their top 10 related papers that have the paper's primary category as primary category /
 share any category with it — ours, Cool Papers' method (BM25 over the paper's 10 keywords)
 and arxiv-sanity-lite's TF-IDF (1-2-grams, sublinear tf, min_df 5, max_df 0.5, title +
-abstract + authors; capped at its default 10,000 features, and uncapped) cosine.
-Categories are only read here, never by the model.
+abstract + authors; capped at its default 10,000 features, and uncapped) cosine; `--no-tfidf`
+skips TF-IDF, too heavy at a million papers. Categories are only read here, never by the model.
 Speed: model build, then every paper's keywords and 20 related papers in `--workers`
 processes (what `compute_related --all` does without the database), then `--new` newest
 papers added to a model of the others (what an ingestion does).
+rank-bm25: the library our BM25 reproduces, over the very terms our model counts, scores the
+full weighted queries of `--rank-bm25` random papers: its speed, and whether its top 10 are
+ours (for the same query, and against our related lists).
+Every figure a summary table needs is also handed to bench.results.record.
 """
 
 from __future__ import annotations
@@ -30,15 +35,19 @@ import resource
 import sys
 import time
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from rank_bm25 import BM25Okapi
 
+from bench.results import current_rss_mb, record
 from coolpapers.papers.text import fold
 from coolpapers.related.corpus import CorpusModel, PaperText
 from coolpapers.related.keywords import KEYWORDS, MIN_KEYWORD_DF
-from coolpapers.related.tokens import STOPWORDS
+from coolpapers.related.similarity import BM25Params
+from coolpapers.related.tokens import STOPWORDS, Analysis
 
 DEFAULT_CORPUS = (
     Path(__file__).resolve().parents[2]
@@ -199,9 +208,172 @@ def new_papers_run(papers: list[PaperText], dates: list[str], count: int) -> Non
         f"({1000 * elapsed / count:.2f} ms/paper); {among_new / len(results):.1f} of each "
         f"list are other new papers"
     )
+    record("related.new_papers", len(new), "papers")
+    record("related.new_s", elapsed, "s", "add + keywords + related lists")
+    record("related.new_model_build_s", built, "s", f"{model.base_rows} papers")
 
 
-def main() -> None:
+# --- rank-bm25 -------------------------------------------------------------------------------
+
+
+def document_terms(analysis: Analysis, terms: list[str], vocabulary: dict[str, int]) -> list[str]:
+    """A paper's tokens exactly as the model counts them (CorpusModel.build): every word stem,
+    the phrases the model kept, author and comment terms, with repeats.
+
+    The strings are the model's own (`terms`), so rank-bm25's per-document dicts share their
+    keys instead of each holding copies of its phrases: at a million papers that is gigabytes.
+    """
+    columns = [vocabulary[w] for w in analysis.words]
+    columns += [c for c in map(vocabulary.get, analysis.phrases) if c is not None]
+    columns += [vocabulary[e] for e in analysis.extra]
+    return [terms[c] for c in columns]
+
+
+def rank_bm25_index(
+    papers: Sequence[PaperText], terms: list[str], vocabulary: dict[str, int], params: BM25Params
+) -> BM25Okapi:
+    """BM25Okapi over every paper's terms, fed one paper at a time (no list of all token
+    lists), with the k1, b and epsilon our model uses."""
+    documents = (document_terms(p.analyze(), terms, vocabulary) for p in papers)
+    return BM25Okapi(documents, k1=params.k1, b=params.b, epsilon=params.epsilon)
+
+
+def weighted_queries(
+    model: CorpusModel, papers: Sequence[PaperText], rows: np.ndarray
+) -> tuple[sp.csr_matrix, list[tuple[list[str], np.ndarray]]]:
+    """Each paper's full weighted query as our engine builds it (CorpusModel.queries), as
+    our query matrix and as (terms, weights) for rank-bm25."""
+    query = model.queries([papers[row].analyze() for row in rows], rows)
+    out = []
+    for i in range(len(rows)):
+        lo, hi = query.indptr[i], query.indptr[i + 1]
+        out.append(([model.terms[c] for c in query.indices[lo:hi]], query.data[lo:hi].copy()))
+    return query, out
+
+
+def rank_bm25_scores(bm25: BM25Okapi, terms: Sequence[str], weights: np.ndarray) -> np.ndarray:
+    """rank-bm25's scores of every paper for a weighted query.
+
+    rank-bm25 takes a query as tokens that each count once per occurrence: a weight could only
+    be an integer repeat, and get_batch_scores merely restricts the documents scored. Our query
+    weighs each term by a real number, so this is the weighted sum of one get_scores([term])
+    call per term: what get_scores(terms) computes term by term, with the weights. The scores
+    are exact; the cost differs a little: each call adds a zeroed score array and a copy of
+    doc_len (see `prepare_rank_bm25`) per term instead of per query. The run also times one
+    stock get_scores(terms) call to show how little that is.
+    """
+    scores = np.zeros(bm25.corpus_size)
+    for term, weight in zip(terms, weights, strict=True):
+        scores += weight * bm25.get_scores([term])
+    return scores
+
+
+def prepare_rank_bm25(bm25: BM25Okapi) -> None:
+    """Store doc_len as the array get_scores converts it to on every call (same values, same
+    scores), so splitting a query into one call per term costs no conversion per term."""
+    bm25.doc_len = np.asarray(bm25.doc_len)
+
+
+def top_rows(scores: np.ndarray, exclude: int) -> list[int]:
+    """The TOP best positive scores (score desc, then row asc, as BM25Index.top_k), not exclude."""
+    scores = scores.copy()
+    scores[exclude] = -np.inf
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > 4 * TOP:
+        positive = positive[scores[positive] >= np.partition(scores[positive], -TOP)[-TOP]]
+    return positive[np.lexsort((positive, -scores[positive]))][:TOP].tolist()
+
+
+def rank_bm25_and_ours(
+    model: CorpusModel, bm25: BM25Okapi, papers: Sequence[PaperText], row: int
+) -> tuple[list[int], list[int]]:
+    """Paper `row`'s TOP papers for its full weighted query: rank-bm25's, then our BM25Index's.
+    Equal when our sparse products compute rank-bm25's formula (up to float rounding)."""
+    rows = np.array([row])
+    query, ((terms, weights),) = weighted_queries(model, papers, rows)
+    ours, _ = model.index.top_k(query, TOP, exclude=rows, alive=model.alive)
+    theirs = top_rows(rank_bm25_scores(bm25, terms, weights), row)
+    return theirs, [r for r in ours[0].tolist() if r >= 0]
+
+
+def overlap(a: Sequence[int], b: Sequence[int]) -> float:
+    """Shared share of two top lists (1.0 for two equal lists, even shorter than TOP)."""
+    return len(set(a) & set(b)) / max(len(a), len(b), 1)
+
+
+def rank_bm25_run(
+    papers: Sequence[PaperText],
+    terms: list[str],
+    vocabulary: dict[str, int],
+    params: BM25Params,
+    queries: list[tuple[list[str], np.ndarray]],
+    rows: np.ndarray,
+    ours_same_query: list[tuple[list[int], list[float]]],
+    ours_lists: list[list[int]],
+    ours_ms: float,
+) -> None:
+    """Builds BM25Okapi, scores the queries with it, prints and records; frees the index."""
+    gc.collect()
+    before = current_rss_mb()
+    started = time.perf_counter()
+    bm25 = rank_bm25_index(papers, terms, vocabulary, params)
+    init = time.perf_counter() - started
+    index_mb = current_rss_mb() - before
+    print(
+        f"\nrank-bm25 {version('rank-bm25')} BM25Okapi (k1 {params.k1}, b {params.b}, "
+        f"epsilon {params.epsilon}) over our model's terms of all {bm25.corpus_size} papers: "
+        f"init {init:.1f} s, ~{index_mb:.0f} MB (RSS now {current_rss_mb():.0f} MB, "
+        f"peak {peak_rss_mb():.0f} MB)"
+    )
+    started = time.perf_counter()
+    bm25.get_scores(queries[0][0])  # unweighted, doc_len still a list: the stock call's cost
+    stock = time.perf_counter() - started
+    prepare_rank_bm25(bm25)
+    times, same, engine, differences = [], [], [], []
+    for (query_terms, weights), row, (our_ids, our_scores), our_list in zip(
+        queries, rows, ours_same_query, ours_lists, strict=True
+    ):
+        started = time.perf_counter()
+        scores = rank_bm25_scores(bm25, query_terms, weights)
+        times.append(time.perf_counter() - started)
+        top = top_rows(scores, int(row))
+        same.append(overlap(top, our_ids))
+        engine.append(overlap(top, our_list[:TOP]))
+        if our_ids:
+            theirs = scores[our_ids]
+            differences.append(np.abs(theirs - our_scores).max() / np.abs(our_scores).max())
+    del bm25
+    gc.collect()
+    ms = 1000 * float(np.mean(times))
+    terms_per_query = np.mean([len(t) for t, _ in queries])
+    print(
+        f"rank-bm25: {len(rows)} random papers, full weighted query ({terms_per_query:.0f} terms "
+        f"on average, one get_scores call per term): {ms:.1f} ms/paper vs ours {ours_ms:.2f} "
+        f"ms/paper (full recompute): {ms / ours_ms:.1f}x"
+    )
+    print(
+        f"  (one stock get_scores over the first query's terms, unweighted: "
+        f"{1000 * stock:.1f} ms; the same query weighted, per term: {1000 * times[0]:.1f} ms)"
+    )
+    print(
+        f"rank-bm25 top {TOP} vs ours: {np.mean(same):.3f} overlap for the same weighted query "
+        f"(scores of our top {TOP} differ by at most {max(differences, default=0):.1e} "
+        f"relative); {np.mean(engine):.3f} with our related lists (candidates, then feedback)"
+    )
+    record("related.rank_bm25.init_s", init, "s", f"{len(papers)} papers")
+    record("related.rank_bm25.ms_per_paper", ms, "ms", f"{len(rows)} papers, weighted query")
+    record("related.rank_bm25.overlap", float(np.mean(engine)), "share", "vs our related lists")
+    record(
+        "related.rank_bm25.overlap_same_query",
+        float(np.mean(same)),
+        "share",
+        "vs our BM25 index, same weighted query",
+    )
+    record("related.rank_bm25.index_mb", index_mb, "MB", "RSS growth of BM25Okapi")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Runs the benchmark; argv defaults to the command line."""
     global _model, _papers
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS))
@@ -210,13 +382,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--new", type=int, default=2000, help="0 skips the new-papers run")
     parser.add_argument("--tfidf-features", type=int, default=10000)
-    args = parser.parse_args()
+    parser.add_argument("--no-tfidf", action="store_true", help="skip the TF-IDF baselines")
+    parser.add_argument(
+        "--rank-bm25", type=int, default=20, help="papers scored by rank-bm25; 0 skips it"
+    )
+    args = parser.parse_args(argv)
     if not Path(args.corpus).exists():
         sys.exit(f"bench.related: {args.corpus}: no such corpus")
 
     started = time.perf_counter()
     papers, primary, categories, dates = read_corpus(Path(args.corpus))
     print(f"corpus: {len(papers)} papers read in {time.perf_counter() - started:.1f} s")
+    record("related.papers", len(papers), "papers")
 
     started = time.perf_counter()
     model = CorpusModel.build(papers)
@@ -230,48 +407,115 @@ def main() -> None:
     related_ids = compute_all(args.workers)
     computed = time.perf_counter() - started
     total = built + computed
+    ms_per_paper = 1000 * total / len(papers)
     print(
         f"full recompute: {len(papers)} papers, keywords + {len(related_ids[0])} related each, "
         f"{args.workers} workers: build {built:.0f} s + lists {computed:.0f} s = {total:.0f} s "
-        f"({1000 * total / len(papers):.2f} ms/paper)"
+        f"({ms_per_paper:.2f} ms/paper)"
     )
+    record("related.workers", args.workers, "processes")
+    record("related.build_s", built, "s")
+    record("related.lists_s", computed, "s")
+    record("related.full_s", total, "s", "build + lists")
+    record("related.ms_per_paper", ms_per_paper, "ms", "full recompute")
 
+    main_mb, worker_mb = peak_rss_mb(), peak_rss_mb(resource.RUSAGE_CHILDREN)
     print(
-        f"peak RSS so far (ours only): main process {peak_rss_mb():.0f} MB, "
-        f"largest worker {peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB"
+        f"peak RSS so far (ours only): main process {main_mb:.0f} MB, "
+        f"largest worker {worker_mb:.0f} MB"
     )
+    record("related.peak_main_mb", main_mb, "MB", "model build + lists")
+    if args.workers > 1:
+        record("related.peak_worker_mb", worker_mb, "MB")
     row_of = {p.arxiv_id: i for i, p in enumerate(papers)}
     ours_all = [[row_of[pid] for pid in ids] for ids in related_ids]
     sample = sorted(random.Random(args.seed).sample(range(len(papers)), args.sample))
     rows = np.array(sample)
     rand = random.Random(args.seed + 1)
     lines = [
-        ("random papers", [rand.sample(range(len(papers)), TOP) for _ in sample]),
-        ("Cool Papers: BM25 over 10 keywords", keyword_baselines(model, rows, True)),
-        ("BM25 over our 10 keywords (words+phrases)", keyword_baselines(model, rows, False)),
+        (None, "random papers", [rand.sample(range(len(papers)), TOP) for _ in sample]),
+        (
+            "related.keywords_quality",
+            "Cool Papers: BM25 over 10 keywords",
+            keyword_baselines(model, rows, True),
+        ),
+        (
+            None,
+            "BM25 over our 10 keywords (words+phrases)",
+            keyword_baselines(model, rows, False),
+        ),
     ]
+    if args.rank_bm25:
+        # What rank-bm25 needs from the model, taken now so the model can go before it runs.
+        bm25_rows = np.array(
+            sorted(
+                random.Random(args.seed + 2).sample(
+                    range(len(papers)), min(args.rank_bm25, len(papers))
+                )
+            )
+        )
+        query, bm25_queries = weighted_queries(model, papers, bm25_rows)
+        started = time.perf_counter()
+        ids, scores = model.index.top_k(query, TOP, exclude=bm25_rows, alive=model.alive)
+        same_query_ms = 1000 * (time.perf_counter() - started) / len(bm25_rows)
+        ours_same_query = [
+            ([r for r in i if r >= 0], [v for r, v in zip(i, s, strict=True) if r >= 0])
+            for i, s in zip(ids.tolist(), scores.tolist(), strict=True)
+        ]
+        terms, vocabulary, params = model.terms, model.vocabulary, model.index.params
+        del query, ids, scores
     _model = None
     del model
-    started = time.perf_counter()
-    uncapped, capped = tfidf_baselines(papers, rows, args.tfidf_features)
-    tfidf_time = time.perf_counter() - started
-    lines.append((f"arxiv-sanity TF-IDF, {args.tfidf_features} features", capped))
-    lines.append(("arxiv-sanity TF-IDF, all features", uncapped))
-    lines.append(("ours: BM25, full weighted query", [ours_all[i] for i in sample]))
+    tfidf_time = 0.0
+    if not args.no_tfidf:
+        started = time.perf_counter()
+        uncapped, capped = tfidf_baselines(papers, rows, args.tfidf_features)
+        tfidf_time = time.perf_counter() - started
+        lines.append(
+            (
+                "related.tfidf_quality",
+                f"arxiv-sanity TF-IDF, {args.tfidf_features} features",
+                capped,
+            )
+        )
+        lines.append((None, "arxiv-sanity TF-IDF, all features", uncapped))
+    lines.append(
+        ("related.quality", "ours: BM25, full weighted query", [ours_all[i] for i in sample])
+    )
     print(f"\nquality, {args.sample} random papers (seed {args.seed}), top {TOP}:")
     print(f"  {'method':45s} primary   any")
-    for name, lists in lines:
+    for key, name, lists in lines:
         p, a = shares(lists, sample, primary, categories)
         print(f"  {name:45s} {p.mean():.3f}   {a.mean():.3f}")
+        if key:
+            note = f"{args.sample} random papers"
+            record(f"{key}_primary", float(p.mean()), "share", note)
+            record(f"{key}_any", float(a.mean()), "share", note)
     p, a = shares(ours_all, range(len(papers)), primary, categories)
     print(f"  {'ours, all ' + str(len(papers)) + ' papers':45s} {p.mean():.3f}   {a.mean():.3f}")
     sample_error = 1.96 * p.std() / math.sqrt(len(sample))
     print(f"  (95% interval of a {len(sample)}-paper sample: +-{sample_error:.3f} primary)")
-    print(f"  (TF-IDF features and scores took {tfidf_time:.0f} s)")
+    if not args.no_tfidf:
+        print(f"  (TF-IDF features and scores took {tfidf_time:.0f} s)")
 
     if args.new:
         print()
         new_papers_run(papers, dates, args.new)
+    if args.rank_bm25:
+        print(
+            f"\nour BM25 index, the same queries, every paper scored: {same_query_ms:.2f} ms/paper"
+        )
+        rank_bm25_run(
+            papers,
+            terms,
+            vocabulary,
+            params,
+            bm25_queries,
+            bm25_rows,
+            ours_same_query,
+            [ours_all[row] for row in bm25_rows],
+            ms_per_paper,
+        )
     print(f"\npeak RSS with the baselines: main process {peak_rss_mb():.0f} MB")
 
 

@@ -1,10 +1,12 @@
 """Search benchmark: index build, incremental indexing, known-item quality and API latency.
 
-    python -m bench.search --data-dir DIR [--corpus PATH] [--skip-build]
+    python -m bench.search --data-dir DIR [--corpus PATH] [--phase all|build|latency]
 
 DIR is a COOLPAPERS_DATA_DIR; an empty one is filled from the corpus first (ingest, then the
-index). Latency is measured through /api/search with Django's test client (server time,
-searcher kept open), with the result cache cleared before every request.
+index); SEARCH_BACKEND picks the engine. `build` rebuilds the index and indexes a day's 2,000
+papers again; `latency` uses the index as it is: known-item quality, then /api/search through
+Django's test client (server time, searcher kept open, result cache cleared before every
+request), and the process's memory afterwards, which is what a web worker holds.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import functools
 import os
 import random
 import re
-import resource
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from bench.results import current_rss_mb, peak_rss_mb, record
 
 QUERIES = Path(__file__).resolve().parents[2] / "shared" / "bench" / "queries.txt"
 DEFAULT_CORPUS = (
@@ -70,23 +73,24 @@ STOP = {
 }
 
 
-def percentiles(values: list[float]) -> str:
+def p95(values: list[float]) -> float:
     values = sorted(values)
-    p95 = values[min(len(values) - 1, round(0.95 * len(values)) - 1)]
-    return f"p50 {statistics.median(values):6.1f} ms   p95 {p95:6.1f} ms   max {values[-1]:6.1f} ms"
+    return values[min(len(values) - 1, round(0.95 * len(values)) - 1)]
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def percentiles(values: list[float]) -> str:
+    return (
+        f"p50 {statistics.median(values):6.1f} ms   p95 {p95(values):6.1f} ms   "
+        f"max {max(values):6.1f} ms"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS))
-    parser.add_argument("--skip-build", action="store_true", help="reuse the existing index")
+    parser.add_argument("--phase", choices=["all", "build", "latency"], default="all")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--latency-only", action="store_true", help="skip indexing and quality")
     args = parser.parse_args()
     os.environ["COOLPAPERS_DATA_DIR"] = args.data_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coolpapers.settings")
@@ -103,7 +107,6 @@ def main() -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    from django.core.cache import cache
     from django.core.management import call_command
 
     from coolpapers.papers.models import Paper
@@ -121,27 +124,36 @@ def main() -> None:
     backend = get_backend()
     print(f"papers: {total}, backend: {backend.name}")
 
-    if not args.skip_build or not backend.document_count():
+    if args.phase in ("all", "build") or not backend.document_count():
         started = time.perf_counter()
         backend.rebuild(iter_all_documents())
-        print(
-            f"index build: {time.perf_counter() - started:.1f} s (peak RSS {peak_rss_mb():.0f} MB)"
+        elapsed = time.perf_counter() - started
+        print(f"index build: {elapsed:.1f} s (peak RSS {peak_rss_mb():.0f} MB)")
+        record("search.build_s", elapsed, "s", f"{total} papers")
+        day_ids = list(
+            Paper.objects.order_by("-announced", "pk").values_list("pk", flat=True)[:2000]
         )
+        started = time.perf_counter()
+        index_papers(day_ids)
+        elapsed = time.perf_counter() - started
+        print(f"incremental indexing of {len(day_ids)} papers: {elapsed:.1f} s")
+        record("search.incremental_s", elapsed, "s", f"{len(day_ids)} changed papers")
+    if args.phase == "build":
+        return
+    latency(backend)  # first, so the memory it reports is a web worker's
+    quality(backend, random.Random(args.seed))
 
-    rng = random.Random(args.seed)
-    if args.latency_only:
-        return latency(backend)
-    day_ids = list(Paper.objects.order_by("-announced", "pk").values_list("pk", flat=True)[:2000])
-    started = time.perf_counter()
-    index_papers(day_ids)
-    print(f"incremental indexing of 2,000 papers: {time.perf_counter() - started:.1f} s")
 
-    # --- known-item quality ---------------------------------------------------------------
+def quality(backend, rng: random.Random) -> None:
+    """Known-item search: can a reader find a paper again from a few of its title words?"""
+    from django.core.cache import cache
+
+    from coolpapers.papers.models import Paper
     from search.backends.base import SearchRequest
     from search.query import QueryError, parse_query
 
     all_ids = list(Paper.objects.values_list("pk", flat=True))
-    sample = Paper.objects.in_bulk(rng.sample(all_ids, 200))
+    sample = Paper.objects.in_bulk(rng.sample(all_ids, min(200, len(all_ids))))
 
     @functools.cache
     def doc_freq(word: str) -> int:
@@ -174,9 +186,10 @@ def main() -> None:
                 author_hits += 1
     n = len(sample)
     print(f"known-item, 3-5 distinctive title words, top 3: {title_hits / n:.1%} of {n}")
-    print(f"known-item, author: + topic word, top 10: {author_hits / author_total:.1%}")
-
-    latency(backend)
+    record("search.known_item_top3", title_hits / n, "share")
+    if author_total:
+        print(f"known-item, author: + topic word, top 10: {author_hits / author_total:.1%}")
+        record("search.author_top10", author_hits / author_total, "share")
 
 
 def latency(backend) -> None:
@@ -256,7 +269,15 @@ def latency(backend) -> None:
         phases["total"].append((t3 - t0) * 1000)
     for name, values in phases.items():
         print(f"  {name:18} {percentiles(values)}")
-    print(f"peak RSS: {peak_rss_mb():.0f} MB")
+    print(f"RSS now: {current_rss_mb():.0f} MB, peak RSS: {peak_rss_mb():.0f} MB")
+    record("search.brief_p50_ms", statistics.median(warm), "ms")
+    record("search.brief_p95_ms", p95(warm), "ms")
+    record("search.all_p50_ms", statistics.median(mixed), "ms")
+    record("search.all_p95_ms", p95(mixed), "ms")
+    record("search.all_max_ms", max(mixed), "ms")
+    record("search.first_p95_ms", p95(first), "ms")
+    record("search.count_rank_p50_ms", statistics.median(phases["count+rank"]), "ms")
+    record("search.web_rss_mb", current_rss_mb(), "MB")
 
 
 if __name__ == "__main__":
