@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -28,12 +28,14 @@ from coolpapers.ingestion.sources.api import query_api
 from coolpapers.ingestion.sources.oai import harvest_oai
 from coolpapers.ingestion.sources.rss import fetch_announcements
 from coolpapers.papers.arxiv_ids import InvalidArxivId
+from coolpapers.papers.models import Announcement, Paper, PaperCategory, Version
 from coolpapers.papers.signals import papers_changed
 
 log = logging.getLogger(__name__)
 
 API_CHUNK = 100  # ids per arXiv API request
 LOG_LIMIT = 200_000  # characters of job log kept
+ANALYZE_AFTER = 10_000  # papers created or updated by a job before it refreshes statistics
 # Errors that say what is wrong with the source: the job fails with this message, no retry.
 SOURCE_ERRORS = (SourceError, OAIError, ArxivAPIError, PermanentHTTPError, InvalidArxivId)
 
@@ -93,7 +95,23 @@ def run_job(
     finally:
         if own_client and client is not None:
             client.close()
+        _refresh_statistics(job)
     return _finish(job, JobStatus.SUCCEEDED, progress=1.0)
+
+
+def _refresh_statistics(job: IngestionJob) -> None:
+    """ANALYZE the paper tables on PostgreSQL after a large load. Until autovacuum gets to
+    them (never, where it is off) the planner guesses from a freshly filled table's size and
+    picks sequential scans: at a million papers a search page's category lookup took 130 ms
+    instead of 1 ms."""
+    if connection.vendor != "postgresql" or job.created_count + job.updated_count < ANALYZE_AFTER:
+        return
+    tables = [model._meta.db_table for model in (Paper, PaperCategory, Announcement, Version)]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(t) for t in tables)}")
+    except DatabaseError:  # the job's own outcome matters more; autovacuum may still do it
+        log.warning("ANALYZE after ingestion job %s failed", job.pk, exc_info=True)
 
 
 def _claim(job_id: int) -> IngestionJob:
