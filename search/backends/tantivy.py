@@ -104,6 +104,7 @@ WRITER_HEAP = 50_000_000
 BUILD_HEAP_PER_THREAD = 256_000_000
 REFRESH_SECONDS = 0.5
 SIMILAR_TERMS = 15
+COUNTED_HITS = 100  # best hits kept by a relevance count for the page that follows
 FOUND_BY = ("title", "abstract")  # the fields similar papers share key terms in
 
 
@@ -236,6 +237,7 @@ class TantivyBackend(IndexGenerations, SearchBackend):
         self._searcher: tantivy.Searcher | None = None
         self._generation: str | None = None
         self._checked = 0.0
+        self._counted = threading.local()  # this thread's last relevance count and its hits
 
     # --- index directories ---------------------------------------------------------------
     def _create_empty(self) -> str:
@@ -330,12 +332,28 @@ class TantivyBackend(IndexGenerations, SearchBackend):
 
     def count(self, request: SearchRequest) -> int:
         searcher = self._get_searcher()
-        return _count(searcher, _request_query(searcher, request))
+        query = _request_query(searcher, request)
+        if request.sort != "relevance":
+            return _count(searcher, query)
+        # Counting scores every match anyway: keep the best ones too, since a page of them is
+        # what the caller asks for next (one pass over the postings instead of two).
+        result = searcher.search(query, limit=COUNTED_HITS, count=True)
+        self._counted.last = (request, searcher, result.hits)
+        return result.count
 
     def page(self, request: SearchRequest, offset: int, limit: int) -> list[Hit]:
         if limit <= 0:
             return []
         searcher = self._get_searcher()
+        counted = getattr(self._counted, "last", None)
+        if (
+            counted
+            and counted[1] is searcher
+            and counted[0] == request
+            and offset + limit <= COUNTED_HITS
+        ):
+            hits = counted[2][offset : offset + limit]
+            return [Hit(searcher.doc(a).get_first("id"), float(score)) for score, a in hits]
         query = _request_query(searcher, request)
         if request.sort == "relevance":
             hits = searcher.search(query, limit=limit, offset=offset, count=False).hits

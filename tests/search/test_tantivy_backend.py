@@ -77,6 +77,19 @@ with backend._writer() as (writer, _):
 
 @pytest.mark.django_db
 class TestTantivySpecifics(BackendContract):
+    def test_a_count_keeps_the_hits_of_the_page_that_follows(self, built):
+        """count() and page() share one pass; the pages are those of a fresh backend."""
+        fresh = TantivyBackend(path=built.root)
+        for text in ("model", "learning OR quantum", "title:network", "data -learning"):
+            request = req(text)
+            total = built.count(request)
+            assert total == fresh.count(req(text)) and total > 0
+            for offset, limit in ((0, 25), (5, 10), (90, 20)):
+                fresh._counted.last = None
+                assert built.page(request, offset, limit) == fresh.page(request, offset, limit)
+        built.count(req("model"))
+        assert built.page(req("quantum"), 0, 10) == fresh.page(req("quantum"), 0, 10)
+
     def test_rebuild_swaps_generations_and_readers_keep_working(self, built, tmp_path):
         before = built._current_generation()
         first = built._get_searcher()
