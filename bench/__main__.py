@@ -92,7 +92,9 @@ LABELS = {
     "related.new_model_build_s": "model of the other papers (build)",
     "related.rank_bm25.init_s": "rank-bm25: BM25Okapi init",
     "related.rank_bm25.ms_per_paper": "rank-bm25: get_scores per paper",
-    "related.rank_bm25.overlap": "rank-bm25: top-10 overlap with ours",
+    "related.rank_bm25.overlap_same_query": "rank-bm25: top-10 overlap, same weighted query",
+    "related.rank_bm25.overlap": "rank-bm25: top-10 overlap with our related lists",
+    "related.rank_bm25.index_mb": "rank-bm25: its per-document dicts",
     "related.peak_main_mb": "peak RSS, main process",
     "related.peak_worker_mb": "peak RSS, largest worker",
 }
@@ -128,8 +130,8 @@ def steps_for(args: argparse.Namespace, corpus: Path, papers: int | None) -> lis
     related = ["bench.related", "--corpus", str(corpus)]
     if papers is not None and papers < 20_000:  # a small corpus: samples fit inside it
         related += ["--sample", str(papers // 2), "--new", str(papers // 10)]
-    if papers is None or papers > TFIDF_LIMIT:
-        related.append("--no-tfidf")
+    if papers is None or papers > TFIDF_LIMIT:  # a whole recompute would take hours here
+        related += ["--no-tfidf", "--lists", "20000", "--rank-bm25", "3"]
     steps.append(Step("related", related, {}))
     steps.append(Step("browse", ["bench.browse", "--data-dir", data, "--rounds", "2"], env))
     return steps

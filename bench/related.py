@@ -1,7 +1,7 @@
 """Related papers: quality against arXiv categories, and the speed of a full recompute.
 
     python -m bench.related --corpus PATH [--sample 1000] [--seed 0] [--workers 2] [--new 2000]
-        [--no-tfidf] [--rank-bm25 20]
+        [--no-tfidf] [--rank-bm25 20] [--lists N]
 
 Reads the corpus file directly (no database) and uses the app's own code
 (coolpapers.related.corpus). Quality: for `--sample` random papers (fixed seed), the share of
@@ -11,7 +11,8 @@ and arxiv-sanity-lite's TF-IDF (1-2-grams, sublinear tf, min_df 5, max_df 0.5, t
 abstract + authors; capped at its default 10,000 features, and uncapped) cosine; `--no-tfidf`
 skips TF-IDF, too heavy at a million papers. Categories are only read here, never by the model.
 Speed: model build, then every paper's keywords and 20 related papers in `--workers`
-processes (what `compute_related --all` does without the database), then `--new` newest
+processes (what `compute_related --all` does without the database; with `--lists N` only N
+random papers' lists, and the full recompute extrapolated at their rate), then `--new` newest
 papers added to a model of the others (what an ingestion does).
 rank-bm25: the library our BM25 reproduces, over the very terms our model counts, scores the
 full weighted queries of `--rank-bm25` random papers: its speed, and whether its top 10 are
@@ -89,15 +90,15 @@ def read_corpus(path: Path) -> tuple[list[PaperText], list[str], list[set[str]],
     return papers, primary, categories, dates
 
 
-def _compute_chunk(bounds: tuple[int, int]) -> list[list[str]]:
+def _compute_chunk(rows: Sequence[int]) -> list[list[str]]:
     assert _model is not None
-    results = _model.compute(_papers[bounds[0] : bounds[1]])
+    results = _model.compute([_papers[row] for row in rows])
     return [[pid for pid, _ in r.related] for r in results]
 
 
-def compute_all(workers: int) -> list[list[str]]:
-    """Every paper's related ids, in chunks over `workers` forked processes."""
-    chunks = [(s, min(s + CHUNK, len(_papers))) for s in range(0, len(_papers), CHUNK)]
+def compute_rows(workers: int, rows: Sequence[int]) -> list[list[str]]:
+    """These papers' related ids, in chunks over `workers` forked processes."""
+    chunks = [rows[s : s + CHUNK] for s in range(0, len(rows), CHUNK)]
     if workers <= 1:
         return [ids for chunk in chunks for ids in _compute_chunk(chunk)]
     gc.freeze()  # forked workers then share the model's pages instead of copying them
@@ -274,6 +275,14 @@ def prepare_rank_bm25(bm25: BM25Okapi) -> None:
     bm25.doc_len = np.asarray(bm25.doc_len)
 
 
+def rank_bm25_mb(bm25: BM25Okapi) -> float:
+    """What BM25Okapi's own containers take (its keys are the model's strings, its counts
+    small cached ints); RSS growth would hide it in memory freed by earlier steps."""
+    size = sys.getsizeof(bm25.doc_freqs) + sum(map(sys.getsizeof, bm25.doc_freqs))
+    size += sys.getsizeof(bm25.idf) + sys.getsizeof(bm25.doc_len)
+    return size / 2**20
+
+
 def top_rows(scores: np.ndarray, exclude: int) -> list[int]:
     """The TOP best positive scores (score desc, then row asc, as BM25Index.top_k), not exclude."""
     scores = scores.copy()
@@ -314,15 +323,14 @@ def rank_bm25_run(
 ) -> None:
     """Builds BM25Okapi, scores the queries with it, prints and records; frees the index."""
     gc.collect()
-    before = current_rss_mb()
     started = time.perf_counter()
     bm25 = rank_bm25_index(papers, terms, vocabulary, params)
     init = time.perf_counter() - started
-    index_mb = current_rss_mb() - before
+    index_mb = rank_bm25_mb(bm25)
     print(
         f"\nrank-bm25 {version('rank-bm25')} BM25Okapi (k1 {params.k1}, b {params.b}, "
         f"epsilon {params.epsilon}) over our model's terms of all {bm25.corpus_size} papers: "
-        f"init {init:.1f} s, ~{index_mb:.0f} MB (RSS now {current_rss_mb():.0f} MB, "
+        f"init {init:.1f} s, its dicts {index_mb:.0f} MB (RSS now {current_rss_mb():.0f} MB, "
         f"peak {peak_rss_mb():.0f} MB)"
     )
     started = time.perf_counter()
@@ -369,7 +377,7 @@ def rank_bm25_run(
         "share",
         "vs our BM25 index, same weighted query",
     )
-    record("related.rank_bm25.index_mb", index_mb, "MB", "RSS growth of BM25Okapi")
+    record("related.rank_bm25.index_mb", index_mb, "MB", "BM25Okapi's dicts")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -383,6 +391,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--new", type=int, default=2000, help="0 skips the new-papers run")
     parser.add_argument("--tfidf-features", type=int, default=10000)
     parser.add_argument("--no-tfidf", action="store_true", help="skip the TF-IDF baselines")
+    parser.add_argument(
+        "--lists",
+        type=int,
+        default=0,
+        help="compute the lists of this many random papers (plus the samples) and extrapolate "
+        "the full recompute; 0 computes every paper's",
+    )
     parser.add_argument(
         "--rank-bm25", type=int, default=20, help="papers scored by rank-bm25; 0 skips it"
     )
@@ -403,21 +418,34 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{model.index.weights.nnz} weights, built in {built:.1f} s"
     )
     _model, _papers = model, papers
+    sample = sorted(random.Random(args.seed).sample(range(len(papers)), args.sample))
+    bm25_rows = sorted(
+        random.Random(args.seed + 2).sample(range(len(papers)), min(args.rank_bm25, len(papers)))
+    )
+    if args.lists and args.lists < len(papers):  # a random share, plus the papers compared
+        chosen = set(random.Random(args.seed + 3).sample(range(len(papers)), args.lists))
+        computed_rows = sorted(chosen | set(sample) | set(bm25_rows))
+    else:
+        computed_rows = list(range(len(papers)))
+    whole = len(computed_rows) == len(papers)
     started = time.perf_counter()
-    related_ids = compute_all(args.workers)
+    related_ids = compute_rows(args.workers, computed_rows)
     computed = time.perf_counter() - started
+    if not whole:  # the lists' time for every paper, at the rate measured
+        computed *= len(papers) / len(computed_rows)
     total = built + computed
     ms_per_paper = 1000 * total / len(papers)
+    how = "" if whole else f", lists extrapolated from {len(computed_rows)} random papers"
     print(
         f"full recompute: {len(papers)} papers, keywords + {len(related_ids[0])} related each, "
         f"{args.workers} workers: build {built:.0f} s + lists {computed:.0f} s = {total:.0f} s "
-        f"({ms_per_paper:.2f} ms/paper)"
+        f"({ms_per_paper:.2f} ms/paper){how}"
     )
     record("related.workers", args.workers, "processes")
     record("related.build_s", built, "s")
-    record("related.lists_s", computed, "s")
-    record("related.full_s", total, "s", "build + lists")
-    record("related.ms_per_paper", ms_per_paper, "ms", "full recompute")
+    record("related.lists_s", computed, "s", how.lstrip(", "))
+    record("related.full_s", total, "s", f"build + lists{how}")
+    record("related.ms_per_paper", ms_per_paper, "ms", f"full recompute{how}")
 
     main_mb, worker_mb = peak_rss_mb(), peak_rss_mb(resource.RUSAGE_CHILDREN)
     print(
@@ -428,8 +456,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.workers > 1:
         record("related.peak_worker_mb", worker_mb, "MB")
     row_of = {p.arxiv_id: i for i, p in enumerate(papers)}
-    ours_all = [[row_of[pid] for pid in ids] for ids in related_ids]
-    sample = sorted(random.Random(args.seed).sample(range(len(papers)), args.sample))
+    ours_all = {
+        row: [row_of[pid] for pid in ids]
+        for row, ids in zip(computed_rows, related_ids, strict=True)
+    }
+    del related_ids
     rows = np.array(sample)
     rand = random.Random(args.seed + 1)
     lines = [
@@ -447,13 +478,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ]
     if args.rank_bm25:
         # What rank-bm25 needs from the model, taken now so the model can go before it runs.
-        bm25_rows = np.array(
-            sorted(
-                random.Random(args.seed + 2).sample(
-                    range(len(papers)), min(args.rank_bm25, len(papers))
-                )
-            )
-        )
+        bm25_rows = np.array(bm25_rows)
         query, bm25_queries = weighted_queries(model, papers, bm25_rows)
         started = time.perf_counter()
         ids, scores = model.index.top_k(query, TOP, exclude=bm25_rows, alive=model.alive)
@@ -491,8 +516,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             note = f"{args.sample} random papers"
             record(f"{key}_primary", float(p.mean()), "share", note)
             record(f"{key}_any", float(a.mean()), "share", note)
-    p, a = shares(ours_all, range(len(papers)), primary, categories)
-    print(f"  {'ours, all ' + str(len(papers)) + ' papers':45s} {p.mean():.3f}   {a.mean():.3f}")
+    if whole:
+        p, a = shares(
+            [ours_all[r] for r in range(len(papers))], range(len(papers)), primary, categories
+        )
+        print(
+            f"  {'ours, all ' + str(len(papers)) + ' papers':45s} {p.mean():.3f}   {a.mean():.3f}"
+        )
     sample_error = 1.96 * p.std() / math.sqrt(len(sample))
     print(f"  (95% interval of a {len(sample)}-paper sample: +-{sample_error:.3f} primary)")
     if not args.no_tfidf:
