@@ -87,11 +87,12 @@ def search(request: SearchRequest) -> SearchResults:
 
 
 def papers_for(hits: list[Hit], category_names: bool = False) -> list[tuple[Paper, Hit]]:
-    """The hits' papers in hit order, in two queries whatever the page size. Their categories
-    come as codes, or with `category_names` as links to the categories, as the pages show them
-    (slower: the API, which needs no names, saves a join and Django's prefetch machinery)."""
+    """The hits' papers in hit order, with their keywords (related_state), in two queries
+    whatever the page size. Their categories come as codes, or with `category_names` as links
+    to the categories, as the pages show them (slower: the API, which needs no names, saves a
+    join and Django's prefetch machinery)."""
     ids = [h.arxiv_id for h in hits]
-    papers = Paper.objects.filter(pk__in=ids)
+    papers = Paper.objects.filter(pk__in=ids).select_related("related_state")
     if category_names:
         links = PaperCategory.objects.select_related("category").order_by("position")
         by_id = {p.pk: p for p in papers.prefetch_related(Prefetch("category_links", links))}

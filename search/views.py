@@ -16,7 +16,7 @@ from coolpapers.browse.stars import star_count
 from coolpapers.ops.page_cache import cached_page
 from coolpapers.papers.models import Paper
 from coolpapers.related.prefer import BadKeywords, parse_keywords, prefer_order
-from coolpapers.related.services import keywords_for
+from coolpapers.related.services import stored_keywords
 from search.backends.base import SORTS, Hit, IndexUnavailable
 from search.feeds import SearchFeed, SearchFeedData
 from search.service import (
@@ -115,7 +115,6 @@ def _entries(request, hits) -> list[ResultEntry]:
         .annotate(star_total=star_count())
         .values_list("pk", "star_total")
     )
-    keywords = keywords_for([r.paper.pk for r in results])
     return [
         ResultEntry(
             paper=r.paper,
@@ -123,7 +122,7 @@ def _entries(request, hits) -> list[ResultEntry]:
             stars=stars.get(r.paper.pk, 0),
             title_html=r.title_html,
             abstract_html=r.abstract_html,
-            keywords=keywords.get(r.paper.pk, []),
+            keywords=stored_keywords(r.paper),
         )
         for r in results
     ]

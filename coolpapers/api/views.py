@@ -22,7 +22,7 @@ from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from coolpapers.papers.category_spec import CategorySpec, filter_papers
 from coolpapers.papers.models import Announcement, Category, Paper, PaperCategory
 from coolpapers.related.models import PaperKeywords
-from coolpapers.related.services import is_stale, keywords_for, related_papers
+from coolpapers.related.services import is_stale, keywords_for, related_papers, stored_keywords
 from coolpapers.rendering.models import Note
 from search.backends.base import IndexUnavailable
 from search.service import SearchInputError, SearchParams, build_request, search, with_highlights
@@ -125,10 +125,8 @@ class SearchView(APIView):
             raise ServiceUnavailable(str(exc)) from exc
         page = paginate(request, results, params["page"], params["page_size"])
         body = replace(page, results=with_highlights(search_request, page.results))
-        context = {
-            "request": request,
-            "keywords": keywords_for(r.paper.arxiv_id for r in body.results),
-        }
+        keywords = {r.paper.arxiv_id: stored_keywords(r.paper) for r in body.results}
+        context = {"request": request, "keywords": keywords}
         return Response(s.SearchPageSerializer(body, context=context).data)
 
 
