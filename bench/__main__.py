@@ -228,9 +228,13 @@ def table(results: list[dict]) -> list[str]:
         if result["exit"] != 0:
             rows.append(f"| {step} | **failed** (exit {result['exit']}) | see its log | {peak} |")
         figures = sorted(result["figures"], key=lambda f: order.get(f["name"], len(order)))
+        notes_shown = set()
         for figure in figures:
             label = LABELS.get(figure["name"], figure["name"])
-            note = f" ({figure['note']})" if figure.get("note") else ""
+            note = ""
+            if figure.get("note") and figure["note"] not in notes_shown:  # once per step
+                notes_shown.add(figure["note"])
+                note = f" ({figure['note']})"
             value = show(figure["value"], figure["unit"])
             rows.append(f"| {step} | {label}{note} | {value} | {peak} |")
         if not figures and result["exit"] == 0:

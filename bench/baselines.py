@@ -196,7 +196,7 @@ class TantivyBaseline:
 
     def note(self, papers: int) -> str:
         version = importlib.metadata.version("tantivy")
-        return f"raw tantivy {version}, en_stem, AND, top {LIMIT} + count, {papers} papers"
+        return f"tantivy {version}, en_stem, AND, top {LIMIT} + count, {papers:,} papers"
 
     def close(self) -> None:
         self.index = self.searcher = None
@@ -263,7 +263,7 @@ class Fts5Baseline:
     def note(self, papers: int) -> str:
         return (
             f"SQLite {sqlite3.sqlite_version} FTS5, porter unicode61, AND,"
-            f" bm25 top {LIMIT} + count(*), {papers} papers"
+            f" bm25 top {LIMIT} + count(*), {papers:,} papers"
         )
 
     def close(self) -> None:

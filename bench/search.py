@@ -129,7 +129,7 @@ def main() -> None:
         backend.rebuild(iter_all_documents())
         elapsed = time.perf_counter() - started
         print(f"index build: {elapsed:.1f} s (peak RSS {peak_rss_mb():.0f} MB)")
-        record("search.build_s", elapsed, "s", f"{total} papers")
+        record("search.build_s", elapsed, "s", f"{total:,} papers")
         day_ids = list(
             Paper.objects.order_by("-announced", "pk").values_list("pk", flat=True)[:2000]
         )
@@ -137,7 +137,7 @@ def main() -> None:
         index_papers(day_ids)
         elapsed = time.perf_counter() - started
         print(f"incremental indexing of {len(day_ids)} papers: {elapsed:.1f} s")
-        record("search.incremental_s", elapsed, "s", f"{len(day_ids)} changed papers")
+        record("search.incremental_s", elapsed, "s")
     if args.phase == "build":
         return
     latency(backend)  # first, so the memory it reports is a web worker's
