@@ -370,6 +370,13 @@ def main() -> None:
         f"- reproduce: `python -m bench {' '.join(shown)}`".rstrip(),
         "- load: the 1-minute load average when the step ended (2 means both cores were busy)",
     ]
+    if args.papers:
+        header.append(
+            "- generated corpus: its abstracts are sentences of papers of the same category, so "
+            "related-papers quality here says nothing (neighbours nearly always share the "
+            "category); quality comes from the real corpus. Known-item search is harder here: "
+            "titles are recombined halves of real ones."
+        )
     text = section(label, header, results)
     print("\n" + text)
     write_section(args.output, label, text)
