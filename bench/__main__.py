@@ -313,6 +313,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="default: SQLite in the data dir")
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--steps", default="", help="only these steps (comma-separated)")
+    parser.add_argument(
+        "--report", action="store_true", help="run nothing: rewrite the table from saved figures"
+    )
     parser.add_argument("--label", default="", help="the section's title in the output")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
@@ -343,7 +346,7 @@ def main() -> None:
         sys.exit(f"bench: unknown step {', '.join(sorted(unknown))}")
     failed = []
     for step in all_steps:
-        if wanted and step.name not in wanted:
+        if args.report or (wanted and step.name not in wanted):
             continue
         if step.name == "generate" and corpus.exists():
             print(f"\n=== generate: {corpus} exists (same papers, seed and options)")
@@ -362,7 +365,7 @@ def main() -> None:
     shown = list(sys.argv[1:])  # the whole run, whichever steps this one ran
     if "--steps" in shown:
         del shown[shown.index("--steps") : shown.index("--steps") + 2]
-    shown = [a for a in shown if not a.startswith("--steps=")]
+    shown = [a for a in shown if not a.startswith("--steps=") and a != "--report"]
     header = [
         f"- machine: {machine()}",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}",

@@ -92,7 +92,8 @@ def papers_for(hits: list[Hit], category_names: bool = False) -> list[tuple[Pape
     to the categories, as the pages show them (slower: the API, which needs no names, saves a
     join and Django's prefetch machinery)."""
     ids = [h.arxiv_id for h in hits]
-    papers = Paper.objects.filter(pk__in=ids).select_related("related_state")
+    # Hit order comes from the engine: no ORDER BY (the model's default costs a sort).
+    papers = Paper.objects.filter(pk__in=ids).select_related("related_state").order_by()
     if category_names:
         links = PaperCategory.objects.select_related("category").order_by("position")
         by_id = {p.pk: p for p in papers.prefetch_related(Prefetch("category_links", links))}
