@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench.results import peak_rss_mb, record
 
-QUERIES = Path(__file__).resolve().parents[2] / "shared" / "bench" / "queries.txt"
+QUERIES = Path(__file__).resolve().parent / "queries.txt"  # the 30 queries of BRIEF.md
 DEFAULT_CORPUS = (
     Path(__file__).resolve().parents[2]
     / "shared/data/arxiv/corpus/daily-arxiv/daily_arxiv_merged.jsonl.gz"
