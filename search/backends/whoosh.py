@@ -112,6 +112,9 @@ def _fields(doc: Any) -> dict[str, Any]:
     return fields
 
 
+TOC_ATTEMPTS = 5  # reads of the index's table of contents while writers commit
+
+
 class WhooshBackend(IndexGenerations, SearchBackend):
     name = "whoosh"
 
@@ -206,15 +209,28 @@ class WhooshBackend(IndexGenerations, SearchBackend):
             generation = self._current_generation()
             if generation is None:
                 raise IndexUnavailable("the search index has not been built (run rebuild_index)")
-            if generation != self._generation or self._searcher is None:
-                if self._searcher is not None:
-                    self._searcher.close()
-                self._index = open_dir(str(self.root / generation))
-                self._searcher = self._index.searcher(weighting=self.weighting)
-                self._generation = generation
-            else:
-                self._searcher = self._searcher.refresh()
-            return self._searcher
+            attempt = 0
+            while True:
+                try:
+                    return self._open_or_refresh(generation)
+                except FileNotFoundError as exc:
+                    # A writer committed between finding the newest table of contents and
+                    # opening it, and removed it: the next look finds the new one.
+                    attempt += 1
+                    if attempt == TOC_ATTEMPTS:
+                        raise IndexUnavailable(f"the search index cannot be read: {exc}") from exc
+                    time.sleep(0.05 * attempt)
+
+    def _open_or_refresh(self, generation: str):
+        if generation != self._generation or self._searcher is None:
+            index = open_dir(str(self.root / generation))
+            searcher = index.searcher(weighting=self.weighting)
+            if self._searcher is not None:
+                self._searcher.close()
+            self._index, self._searcher, self._generation = index, searcher, generation
+        else:
+            self._searcher = self._searcher.refresh()
+        return self._searcher
 
     def _stamp(self, searcher) -> str:
         return f"{self._generation}:{searcher.ixreader.generation()}"

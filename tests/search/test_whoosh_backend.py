@@ -61,6 +61,31 @@ class TestWhooshSpecifics(BackendContract):
         generations = [p for p in (tmp_path / "index").iterdir() if p.is_dir()]
         assert len(generations) <= 2
 
+    def test_a_table_of_contents_removed_under_a_reader_is_read_again(self, built, monkeypatch):
+        """A commit can remove the newest TOC between a reader finding and opening it (seen in
+        CI as FileNotFoundError from a search): the reader looks again, or says the index is
+        unavailable, never a raw error."""
+        from search.backends import whoosh as whoosh_backend
+        from search.backends.base import IndexUnavailable
+
+        real_open_dir, failures = whoosh_backend.open_dir, []
+
+        def racing_open_dir(path, *args, **kwargs):
+            if len(failures) < 2:
+                failures.append(path)
+                raise FileNotFoundError(2, "No such file or directory", f"{path}/_MAIN_33.toc")
+            return real_open_dir(path, *args, **kwargs)
+
+        fresh = WhooshBackend(path=built.root)
+        monkeypatch.setattr(whoosh_backend, "open_dir", racing_open_dir)
+        assert ids(fresh.search(req("model"))) == ids(built.search(req("model")))
+        assert len(failures) == 2
+
+        failures.clear()
+        monkeypatch.setattr(whoosh_backend, "TOC_ATTEMPTS", 2)
+        with pytest.raises(IndexUnavailable, match="cannot be read"):
+            WhooshBackend(path=built.root).count(req("model"))
+
     def test_search_while_a_writer_commits(self, built):
         errors: list[BaseException] = []
         docs = documents_for(["2503.11731", "2503.11979", "2503.12001"])
