@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import DEFAULT_CORPUS
 from bench.results import ENV
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = ROOT.parent / "shared/data/arxiv/corpus/daily-arxiv/daily_arxiv_merged.jsonl.gz"
 BACKENDS = ("tantivy", "whoosh")
 TFIDF_LIMIT = 200_000  # the TF-IDF quality baselines are skipped above this many papers
 

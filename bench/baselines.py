@@ -27,13 +27,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import DEFAULT_CORPUS, QUERIES
 from bench.results import peak_rss_mb, record
 
-QUERIES = Path(__file__).resolve().parent / "queries.txt"  # the 30 queries of BRIEF.md
-DEFAULT_CORPUS = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/arxiv/corpus/daily-arxiv/daily_arxiv_merged.jsonl.gz"
-)
 ENGINES = ("tantivy", "fts5")
 LIMIT = 25
 FIELDS = ("title", "abstract", "authors")

@@ -19,12 +19,9 @@ import sys
 import time
 from pathlib import Path
 
+from bench import DEFAULT_CORPUS
 from bench.results import record
 
-DEFAULT_CORPUS = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/arxiv/corpus/daily-arxiv/daily_arxiv_merged.jsonl.gz"
-)
 # Busy and quiet categories, unions and exclusions.
 SPECS = [
     "cs.AI",

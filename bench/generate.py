@@ -67,15 +67,12 @@ from typing import Any, BinaryIO, NamedTuple, NoReturn
 
 from tqdm import tqdm
 
+from bench import DEFAULT_CORPUS
 from coolpapers.ingestion.readers import open_source
 from coolpapers.ingestion.readers.common import MAX_TITLE
 from coolpapers.ingestion.readers.jsonl import _record, iter_json_lines
 from coolpapers.ingestion.records import PaperRecord, RejectedRecord, SourceError
 
-DEFAULT_CORPUS = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/arxiv/corpus/daily-arxiv/daily_arxiv_merged.jsonl.gz"
-)
 DEFAULT_SEED = 7
 DEFAULT_SAMPLE = 20_000  # items per reservoir: ~100 MB for the real corpus, whatever N is
 DEFAULT_TEMPLATES = 200_000  # more than the real corpus's papers: every real shape is kept

@@ -14,12 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import DEFAULT_CORPUS
 from bench.results import peak_rss_mb, record
-
-DEFAULT_CORPUS = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/arxiv/corpus/daily-arxiv/daily_arxiv_merged.jsonl.gz"
-)
 
 
 def main() -> None:

@@ -31,10 +31,9 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from bench import DEFAULT_CORPUS, QUERIES
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-DEFAULT_CORPUS = SHARED / "data/arxiv/corpus/daily-arxiv/daily_arxiv_merged.jsonl.gz"
-QUERIES = Path(__file__).resolve().parent / "queries.txt"  # the 30 queries of BRIEF.md
 P95_LIMIT_MS = 200
 # Busy and quiet lists, unions and exclusions, as readers follow them.
 SPECS = [

@@ -43,6 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 from rank_bm25 import BM25Okapi
 
+from bench import DEFAULT_CORPUS
 from bench.results import current_rss_mb, record
 from coolpapers.papers.text import fold
 from coolpapers.related.corpus import CorpusModel, PaperText
@@ -50,10 +51,6 @@ from coolpapers.related.keywords import KEYWORDS, MIN_KEYWORD_DF
 from coolpapers.related.similarity import BM25Params
 from coolpapers.related.tokens import STOPWORDS, Analysis
 
-DEFAULT_CORPUS = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/arxiv/corpus/daily-arxiv/daily_arxiv_merged.jsonl.gz"
-)
 # The daily-arXiv scraper appends MSC/ACM classes to `categories`; only arXiv codes count.
 _CATEGORY = re.compile(r"[a-z][a-z-]*(?:\.[A-Za-z-]+)?")
 TOP = 10

@@ -26,10 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_CORPUS = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/arxiv/corpus/daily-arxiv/daily_arxiv_merged.jsonl.gz"
-)
+from bench import DEFAULT_CORPUS
+
 MATH_SPAN = re.compile(r'<span class="math[^"]*" translate="no">(.*?)</span>', re.DOTALL)
 
 

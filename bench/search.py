@@ -21,13 +21,9 @@ import sys
 import time
 from pathlib import Path
 
+from bench import DEFAULT_CORPUS, QUERIES
 from bench.results import current_rss_mb, peak_rss_mb, record
 
-QUERIES = Path(__file__).resolve().parent / "queries.txt"  # the 30 queries of BRIEF.md
-DEFAULT_CORPUS = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/arxiv/corpus/daily-arxiv/daily_arxiv_merged.jsonl.gz"
-)
 STOP = {
     *[
         "a",

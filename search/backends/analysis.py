@@ -61,14 +61,20 @@ def marking_terms(query: Node, field: str) -> tuple[list[str], list[str]]:
     return texts, prefixes
 
 
+def marks(wanted: set[str], prefixes: list[str]) -> Callable[[str], bool]:
+    """Whether a word's index form is one of `wanted` or starts with a prefix ("" never)."""
+
+    def marked(form: str) -> bool:
+        return bool(form) and (form in wanted or any(form.startswith(p) for p in prefixes))
+
+    return marked
+
+
 def span_finder(words: Words, wanted: set[str], prefixes: list[str]) -> Spans:
     """Spans of the words whose index form is one of `wanted` or starts with a prefix."""
+    marked = marks(wanted, prefixes)
 
     def spans(text: str) -> list[tuple[int, int]]:
-        return [
-            (start, end)
-            for form, start, end in words(text)
-            if form and (form in wanted or any(form.startswith(p) for p in prefixes))
-        ]
+        return [(start, end) for form, start, end in words(text) if marked(form)]
 
     return spans

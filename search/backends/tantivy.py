@@ -45,6 +45,7 @@ from search.backends.analysis import (
     QUERY_FIELD,
     STOP_WORDS,
     marking_terms,
+    marks,
     span_finder,
 )
 from search.backends.base import (
@@ -379,10 +380,7 @@ class TantivyBackend(IndexGenerations, SearchBackend):
         # English stems keep all but at most the last two letters of the lowercased word
         # ("dying" -> "die"), so a marked ASCII word starts with one of these heads.
         heads = {term[: max(1, len(term) - STEM_CHANGES)] for term in (*wanted, *prefixes)}
-
-        def marks(word: str) -> bool:
-            form = _index_form(name, word)
-            return bool(form) and (form in wanted or any(form.startswith(p) for p in prefixes))
+        marked = marks(wanted, prefixes)
 
         def spans(text: str) -> list[tuple[int, int]]:
             if not text.isascii():
@@ -400,7 +398,7 @@ class TantivyBackend(IndexGenerations, SearchBackend):
                 if at and (_ascii_word_char(text[at - 1]) or _after_dot(text, at)):
                     continue  # inside a word
                 match = pattern.match(text, at)
-                if match and marks(match.group()):
+                if match and marked(_index_form(name, match.group())):
                     found.append(match.span())
             return found
 
