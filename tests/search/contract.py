@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
@@ -29,7 +30,9 @@ def req(text: str, **kwargs) -> SearchRequest:
 
 
 @pytest.mark.django_db
-class BackendContract:
+class BuiltIndex:
+    """The `built` fixture: the backend with the fixture papers indexed."""
+
     @pytest.fixture
     def built(self, backend):
         cache.clear()
@@ -39,6 +42,8 @@ class BackendContract:
         yield backend
         cache.clear()
 
+
+class BackendContract(BuiltIndex):
     def test_rebuild_indexes_every_paper_with_its_hash(self, built):
         assert built.document_count() == Paper.objects.count() == 69
         assert built.stored_hashes() == dict(Paper.objects.values_list("pk", "content_hash"))
@@ -152,6 +157,59 @@ class BackendContract:
         built.delete(["2503.11685"])
         assert not ids(built.search(req("hyperbolic rotations")))
         assert built.document_count() == 68
+
+    def test_search_while_a_writer_commits(self, built):
+        errors: list[BaseException] = []
+        docs = documents_for(["2503.11731", "2503.11979", "2503.12001"])
+        reader = type(built)(path=built.root)
+
+        def write() -> None:
+            try:
+                for _ in range(15):
+                    built.index_documents(docs)
+            except BaseException as exc:
+                errors.append(exc)
+
+        expected = tuple(sorted(ids(reader.search(req("gaussian splatting")))))
+        assert len(expected) == 5
+        writer = threading.Thread(target=write)
+        writer.start()
+        seen = set()
+        while writer.is_alive():
+            reader._checked = 0.0  # look for a new index state on every search
+            seen.add(tuple(sorted(ids(reader.search(req("gaussian splatting"))))))
+        writer.join()
+        assert not errors
+        # Every answer was complete: never a paper deleted and not yet added again.
+        assert seen == {expected}
+        reader._checked = 0.0
+        assert reader.document_count() == 69
+
+    def test_two_writers_take_turns(self, built):
+        other = type(built)(path=built.root)
+        first = documents_for(["2503.11685", "2503.11692"])
+        second = documents_for(["2503.11677", "2503.11731"])
+        errors: list[BaseException] = []
+
+        def write(backend, docs):
+            try:
+                for _ in range(5):
+                    backend.index_documents(docs)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=write, args=(built, first)),
+            threading.Thread(target=write, args=(other, second)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        built._checked = 0.0
+        assert built.document_count() == 69
+        assert built.stored_hashes()["2503.11685"]
 
     def test_clear(self, built):
         built.clear()

@@ -30,7 +30,7 @@ from whoosh.writing import LockError  # noqa: E402
 from search.backends import tantivy as tantivy_backend  # noqa: E402
 from search.backends.tantivy import SCHEMA, IndexLocked, TantivyBackend, write_lock  # noqa: E402
 from search.documents import documents_for, iter_all_documents  # noqa: E402
-from tests.search.contract import BackendContract, EmptyIndexContract, ids, req  # noqa: E402
+from tests.search.contract import BackendContract, BuiltIndex, EmptyIndexContract, ids, req  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,7 +76,7 @@ with backend._writer() as (writer, _):
 
 
 @pytest.mark.django_db
-class TestTantivySpecifics(BackendContract):
+class TestTantivySpecifics(BuiltIndex):
     def test_a_count_keeps_the_hits_of_the_page_that_follows(self, built):
         """count() and page() share one pass; the pages are those of a fresh backend."""
         fresh = TantivyBackend(path=built.root)
@@ -126,59 +126,6 @@ class TestTantivySpecifics(BackendContract):
         # A searcher still on the first generation, whose files are gone, keeps answering.
         cordic = tantivy.Query.term_query(SCHEMA, "title", "cordic")
         assert first.search(cordic, 5, count=True).count == 1
-
-    def test_search_while_a_writer_commits(self, built):
-        errors: list[BaseException] = []
-        docs = documents_for(["2503.11731", "2503.11979", "2503.12001"])
-        reader = TantivyBackend(path=built.root)
-
-        def write() -> None:
-            try:
-                for _ in range(15):
-                    built.index_documents(docs)
-            except BaseException as exc:
-                errors.append(exc)
-
-        expected = tuple(sorted(ids(reader.search(req("gaussian splatting")))))
-        assert len(expected) == 5
-        writer = threading.Thread(target=write)
-        writer.start()
-        seen = set()
-        while writer.is_alive():
-            reader._checked = 0.0  # look for a new index state on every search
-            seen.add(tuple(sorted(ids(reader.search(req("gaussian splatting"))))))
-        writer.join()
-        assert not errors
-        # Every answer was complete: never a paper deleted and not yet added again.
-        assert seen == {expected}
-        reader._checked = 0.0
-        assert reader.document_count() == 69
-
-    def test_two_writers_take_turns(self, built):
-        other = TantivyBackend(path=built.root)
-        first = documents_for(["2503.11685", "2503.11692"])
-        second = documents_for(["2503.11677", "2503.11731"])
-        errors: list[BaseException] = []
-
-        def write(backend, docs):
-            try:
-                for _ in range(5):
-                    backend.index_documents(docs)
-            except BaseException as exc:
-                errors.append(exc)
-
-        threads = [
-            threading.Thread(target=write, args=(built, first)),
-            threading.Thread(target=write, args=(other, second)),
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not errors
-        built._checked = 0.0
-        assert built.document_count() == 69
-        assert built.stored_hashes()["2503.11685"]
 
     def test_a_writer_waits_for_the_lock_then_gives_up(self, built, monkeypatch):
         docs = documents_for(["2503.11685"])

@@ -3,14 +3,12 @@ the NumPy evaluation matching Whoosh's own BM25F ranking)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from whoosh import query as wq
 
 from search.backends.whoosh import NAME_ANALYZER, TEXT_ANALYZER, WhooshBackend
-from search.documents import documents_for, iter_all_documents
-from tests.search.contract import BackendContract, EmptyIndexContract, ids, req
+from search.documents import iter_all_documents
+from tests.search.contract import BackendContract, BuiltIndex, EmptyIndexContract, ids, req
 
 
 @pytest.fixture
@@ -27,7 +25,7 @@ class TestWhooshEmpty(EmptyIndexContract):
 
 
 @pytest.mark.django_db
-class TestWhooshSpecifics(BackendContract):
+class TestWhooshSpecifics(BuiltIndex):
     @pytest.mark.parametrize(
         "text", ["gaussian splatting", "diffusion", "learning", "vision language models", "park"]
     )
@@ -85,54 +83,3 @@ class TestWhooshSpecifics(BackendContract):
         monkeypatch.setattr(whoosh_backend, "TOC_ATTEMPTS", 2)
         with pytest.raises(IndexUnavailable, match="cannot be read"):
             WhooshBackend(path=built.root).count(req("model"))
-
-    def test_search_while_a_writer_commits(self, built):
-        errors: list[BaseException] = []
-        docs = documents_for(["2503.11731", "2503.11979", "2503.12001"])
-        reader_backend = WhooshBackend(path=built.root)
-
-        def write() -> None:
-            try:
-                for _ in range(15):
-                    built.index_documents(docs)
-            except BaseException as exc:
-                errors.append(exc)
-
-        expected = tuple(sorted(ids(reader_backend.search(req("gaussian splatting")))))
-        assert len(expected) == 5
-        writer = threading.Thread(target=write)
-        writer.start()
-        seen = set()
-        while writer.is_alive():
-            reader_backend._checked = 0.0  # look for a new index state on every search
-            found = ids(reader_backend.search(req("gaussian splatting")))
-            seen.add(tuple(sorted(found)))
-        writer.join()
-        assert not errors
-        # Every answer was complete: never a half-written index.
-        assert seen == {expected}
-        assert reader_backend.document_count() == 69
-
-    def test_two_writers_take_turns(self, built):
-        other = WhooshBackend(path=built.root)
-        errors: list[BaseException] = []
-
-        def write(backend, pks):
-            try:
-                for _ in range(5):
-                    backend.index_documents(documents_for(pks))
-            except BaseException as exc:
-                errors.append(exc)
-
-        threads = [
-            threading.Thread(target=write, args=(built, ["2503.11685", "2503.11692"])),
-            threading.Thread(target=write, args=(other, ["2503.11677", "2503.11731"])),
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not errors
-        built._checked = 0.0
-        assert built.document_count() == 69
-        assert built.stored_hashes()["2503.11685"]
