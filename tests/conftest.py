@@ -140,6 +140,14 @@ def _no_background_work(settings) -> None:
     settings.PAGE_CACHE_SECONDS = 0  # tests/ops/test_page_cache.py turns it on
 
 
+@pytest.fixture(autouse=True)
+def _semantic_only_when_marked(request, settings) -> None:
+    """Semantic mode (the MiniLM model embedding papers) only in tests marked `semantic`:
+    everywhere else ingesting and computing related lists stay BM25 alone, and fast."""
+    if request.node.get_closest_marker("semantic") is None:
+        settings.SEMANTIC = "off"
+
+
 @pytest.fixture
 def papers(db) -> None:
     """The daily-arXiv sample (announcement days, `$…$` math) and .abs records (versions,

@@ -2,7 +2,8 @@
 them (`celery -A coolpapers worker`), in their own process group so a test can kill them.
 
 Workers queue no follow-up work (index updates, related papers) unless the test's `env`
-asks for it, so no test leaves messages on a shared broker for another test's worker.
+asks for it, so no test leaves messages on a shared broker for another test's worker; they
+embed no papers (SEMANTIC=off) unless it says SEMANTIC=auto.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def start_worker(
             "DATABASE_URL": database_url(),
             "SEARCH_AUTO_INDEX": "off",
             "RELATED_AUTO": "off",
+            "SEMANTIC": "off",
             **(env or {}),
         },
         stdout=log.open("ab"),

@@ -20,6 +20,7 @@ from coolpapers.browse.metadata import pdf_url
 from coolpapers.papers import category_spec
 from coolpapers.papers.category_spec import CategorySpec, InvalidSpec, parse_spec
 from coolpapers.papers.models import Category, Paper, Version
+from coolpapers.related import like
 from search.backends.base import SORTS
 from search.query import MAX_QUERY_LENGTH
 from search.service import MAX_PAGE_SIZE, MAX_RESULTS, Result
@@ -126,6 +127,105 @@ class PaperListParameters(PageParameters):
             return parse_spec(value)
         except InvalidSpec as exc:
             raise serializers.ValidationError(str(exc)) from exc
+
+
+MAX_LIKE_LIMIT = 100
+
+
+class LikeParameters(serializers.Serializer):
+    """More like these: the given papers, and the list or the range of days to search in."""
+
+    ids = serializers.CharField(
+        max_length=2000,
+        help_text=(
+            f"1 to {like.MAX_IDS} arXiv ids separated by commas, in any form "
+            "(2503.11677, arXiv:2503.11677v2, hep-th/9901001); repeats count once."
+        ),
+    )
+    category = serializers.CharField(
+        required=False,
+        max_length=category_spec.MAX_LENGTH,
+        help_text=(
+            "A daily list's category spec, e.g. `cs.CV` or `cs.AI+cs.LG-cs.CY`: search that "
+            "list (of `date`, or of its latest day). With `from` and `to`: only papers in it."
+        ),
+    )
+    date = DayField(
+        required=False,
+        help_text=(
+            "With `category`: the day of the list (new, cross-listed and replaced papers, "
+            "as the site's daily list shows them); without it, the list's latest day."
+        ),
+    )
+    limit = serializers.IntegerField(
+        min_value=1, max_value=MAX_LIKE_LIMIT, default=25, help_text="Results at most."
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """`from` and `to` are Python keywords, so they cannot be declared as attributes."""
+        fields = super().get_fields()
+        fields["from"] = DayField(
+            required=False,
+            source="date_from",
+            help_text=(
+                "With `to`: search the papers first announced in this range instead of a list "
+                f"(at most {like.MAX_RANGE_DAYS} days, both ends included)."
+            ),
+        )
+        fields["to"] = DayField(
+            required=False, source="date_to", help_text="The range's last day (YYYY-MM-DD)."
+        )
+        return fields
+
+    def validate_ids(self, value: str) -> tuple[str, ...]:
+        """Canonical ids, as every other view reads them."""
+        try:
+            return like.parse_paper_ids(value, "ids")
+        except like.BadPaperIds as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def validate_category(self, value: str) -> CategorySpec:
+        """Parsed against arXiv's taxonomy, as the search and the paper list do."""
+        try:
+            return parse_spec(value)
+        except InvalidSpec as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Exactly one restriction: a list (category, optional date) or a range (from, to)."""
+        start, end = attrs.get("date_from"), attrs.get("date_to")
+        if start is None and end is None:
+            if "category" not in attrs:
+                reason = "no restriction given" if "date" not in attrs else "date= needs it"
+                raise serializers.ValidationError(
+                    {
+                        "category": [
+                            f"{reason}: give category= (a daily list, with an optional date=) "
+                            "or from= and to= (a range of announcement days)"
+                        ]
+                    }
+                )
+            return attrs
+        if "date" in attrs:
+            raise serializers.ValidationError(
+                {"date": ["give date= (a daily list) or from= and to= (a range), not both"]}
+            )
+        if start is None or end is None:
+            given, other = ("from", "to") if end is None else ("to", "from")
+            raise serializers.ValidationError({other: [f"{given}= needs {other}= too"]})
+        days = like.range_days(start, end)
+        if days < 1:
+            raise serializers.ValidationError({"from": ["from= is after to="]})
+        if days > like.MAX_RANGE_DAYS:
+            raise serializers.ValidationError(
+                {
+                    "to": [
+                        f"the range {start.isoformat()} to {end.isoformat()} is {days} days; "
+                        f"at most {like.MAX_RANGE_DAYS}"
+                    ]
+                }
+            )
+        return attrs
 
 
 # --- responses ------------------------------------------------------------------------------
@@ -317,6 +417,56 @@ class RelatedListSerializer(serializers.Serializer):
     results = RelatedItemSerializer(many=True)
 
 
+class LikeItemSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(help_text="1 is the nearest.")
+    score = serializers.FloatField(
+        help_text="Cosine of this paper's embedding and the mean embedding of the given papers."
+    )
+    paper = PaperSerializer()
+
+
+class LikeRestrictionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["list", "range"], help_text="A daily list (category, date) or a range of days."
+    )
+    category = serializers.CharField(
+        allow_null=True, help_text="The category spec, canonical (null: every category)."
+    )
+    date = serializers.DateField(
+        allow_null=True,
+        help_text="The list's day (null for a range, or for a list with no day yet).",
+    )
+    pool = serializers.IntegerField(help_text="Papers in the list or range.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        """`from` and `to`, as in the parameters."""
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(
+            allow_null=True, source="date_from", help_text="The range's first day (null: a list)."
+        )
+        fields["to"] = serializers.DateField(
+            allow_null=True, source="date_to", help_text="The range's last day (null: a list)."
+        )
+        return fields
+
+
+class LikeListSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The given papers used (those with an embedding), canonical, as given.",
+    )
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="Given ids that are not in our database."
+    )
+    pending = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Given papers whose embedding is not computed yet (not used).",
+    )
+    restriction = LikeRestrictionSerializer()
+    count = serializers.IntegerField()
+    results = LikeItemSerializer(many=True, help_text="Nearest first; never a given paper.")
+
+
 class CategorySerializer(serializers.ModelSerializer):
     archive = serializers.CharField(source="archive_id")
     group = serializers.CharField(source="archive.group", help_text="Subject group.")
@@ -342,6 +492,7 @@ def errors_for(parameters: type[serializers.Serializer], name: str) -> type:
 
 SearchErrorSerializer = errors_for(SearchParameters, "SearchError")
 PaperListErrorSerializer = errors_for(PaperListParameters, "PaperListError")
+LikeErrorSerializer = errors_for(LikeParameters, "LikeError")
 
 
 class PaperIdErrorSerializer(serializers.Serializer):

@@ -8,6 +8,8 @@ app_name = "api"
 urlpatterns = [
     path("search", views.SearchView.as_view(), name="search"),
     path("papers/", views.PaperListView.as_view(), name="papers"),
+    # Before papers/<id>: "like" is no arXiv id, and this keeps it from being read as one.
+    path("papers/like", views.LikeView.as_view(), name="like"),
     re_path(r"^papers/(?P<id>[\s\S]+)/notes$", notes.PaperNotesView.as_view(), name="paper-notes"),
     re_path(r"^papers/(?P<id>[\s\S]+)/related$", views.RelatedPapersView.as_view(), name="related"),
     # Anything after papers/: slashes of old-style ids (hep-th/9901001), and even a newline,

@@ -16,14 +16,18 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
+from coolpapers.browse.listing import DayFinder, day_ids
 from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from coolpapers.papers.category_spec import CategorySpec, filter_papers
 from coolpapers.papers.models import Announcement, Category, Paper, PaperCategory
+from coolpapers.related import like
 from coolpapers.related.models import PaperKeywords
 from coolpapers.related.services import is_stale, keywords_for, related_papers, stored_keywords
 from coolpapers.rendering.models import Note
+from coolpapers.semantic.services import NothingToCompare
 from search.backends.base import IndexUnavailable
 from search.service import SearchInputError, SearchParams, build_request, search, with_highlights
 
@@ -55,7 +59,7 @@ ONE_PAPER_ERRORS = {
 }
 
 
-def validated(parameters: type[s.PageParameters], request: Request) -> dict[str, Any]:
+def validated(parameters: type[Serializer], request: Request) -> dict[str, Any]:
     """The query string checked by `parameters`; a ValidationError (400) names each bad one.
 
     A plain dict, not the QueryDict: DRF would read `?from=` from a QueryDict as "absent",
@@ -86,6 +90,14 @@ class ServiceUnavailable(APIException):
     status_code = 503
     default_detail = "The service is temporarily unavailable."
     default_code = "service_unavailable"
+
+
+class Conflict(APIException):
+    """The request is right but the data is not ready for it (papers not embedded yet)."""
+
+    status_code = 409
+    default_detail = "The data needed is not ready yet."
+    default_code = "conflict"
 
 
 class SearchView(APIView):
@@ -205,12 +217,101 @@ class RelatedPapersView(APIView):
             "keywords": state.keywords if state else [],
             "computed": state.computed_at if state else None,
             "stale": is_stale(arxiv_id),
-            "signals": ["bm25"],
+            "signals": (state.signals if state else "bm25").split("+"),
             "count": len(related),
             "results": [{"rank": r.rank, "score": r.score, "paper": r.paper} for r in related],
         }
         context = {"request": request, "keywords": keywords_for(r.paper.pk for r in related)}
         return Response(s.RelatedListSerializer(body, context=context).data)
+
+
+def like_pool(params: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The restriction as the response states it, and the ids of its papers: a day's list as
+    the site shows it (the list's latest day without `date`), or the papers first announced
+    in a range of days (optionally in a category spec)."""
+    spec: CategorySpec | None = params.get("category")
+    start, end = params.get("date_from"), params.get("date_to")
+    day: date | None = None
+    if start is not None:
+        pool = like.range_pool(start, end, spec)
+    else:
+        assert spec is not None  # LikeParameters.validate: a list or a range
+        day = params.get("date") or DayFinder(spec).latest()
+        pool = day_ids(spec, day) if day else []
+    restriction = {
+        "kind": "range" if start is not None else "list",
+        "category": str(spec) if spec is not None else None,
+        "date": day,
+        "date_from": start,
+        "date_to": end,
+        "pool": len(pool),
+    }
+    return restriction, pool
+
+
+class LikeView(APIView):
+    @extend_schema(
+        operation_id="papers_like",
+        summary="More like these",
+        description=(
+            "The papers nearest in meaning to the given ones: by cosine to the mean of their "
+            "embeddings (semantic mode), best first, among a daily list (`category`, optional "
+            "`date`) or the papers first announced in a range of days (`from` and `to`, "
+            f"at most {like.MAX_RANGE_DAYS} days, optionally with `category`). Given papers "
+            "not in the database or not embedded yet are reported and left out; the given "
+            "papers are never among the results."
+        ),
+        parameters=[s.LikeParameters, RETRY_AFTER],
+        responses={
+            200: s.LikeListSerializer,
+            400: OpenApiResponse(s.LikeErrorSerializer, description="Unusable parameters."),
+            404: OpenApiResponse(
+                s.DetailSerializer, description="None of the given papers is in our database."
+            ),
+            409: OpenApiResponse(
+                s.DetailSerializer,
+                description="None of the given papers has an embedding yet; retry later.",
+            ),
+            429: TOO_MANY,
+            503: OpenApiResponse(
+                s.DetailSerializer,
+                description="The site runs in BM25 mode (no embeddings); checked after the "
+                "parameters.",
+            ),
+        },
+        tags=["papers"],
+    )
+    def get(self, request: Request) -> Response:
+        params = validated(s.LikeParameters, request)
+        if not like.semantic_on():
+            raise ServiceUnavailable(
+                "more like these needs semantic mode (paper embeddings), and this site runs "
+                "on BM25 alone"
+            )
+        restriction, pool = like_pool(params)
+        try:
+            found = like.more_like(params["ids"], pool, params["limit"])
+        except like.NoSuchPapers as exc:
+            raise NotFound(str(exc)) from exc
+        except NothingToCompare as exc:
+            raise Conflict(str(exc)) from exc
+        papers = _with_categories(Paper.objects.filter(pk__in=[pid for pid, _ in found.results]))
+        by_id = {paper.pk: paper for paper in papers}
+        results = [
+            {"rank": rank, "score": score, "paper": by_id[pid]}
+            for rank, (pid, score) in enumerate(found.results, start=1)
+            if pid in by_id  # a paper deleted meanwhile
+        ]
+        body = {
+            "ids": found.used,
+            "missing": found.missing,
+            "pending": found.pending,
+            "restriction": restriction,
+            "count": len(results),
+            "results": results,
+        }
+        context = {"request": request, "keywords": keywords_for(by_id)}
+        return Response(s.LikeListSerializer(body, context=context).data)
 
 
 class CategoryListView(APIView):

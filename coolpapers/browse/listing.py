@@ -34,7 +34,8 @@ from coolpapers.browse.stars import star_count
 from coolpapers.ingestion.records import ANNOUNCE_CROSS, ANNOUNCE_NEW, ANNOUNCE_REPLACE
 from coolpapers.papers.category_spec import CategorySpec, filter_papers
 from coolpapers.papers.models import Announcement, Paper, PaperCategory
-from coolpapers.related.prefer import prefer_order
+from coolpapers.related.like import LikeUnusable, like_order
+from coolpapers.related.prefer import NEEDS_KEYWORDS, prefer_order
 from coolpapers.related.services import stored_keywords
 
 PAGE_SIZE = 25
@@ -52,7 +53,9 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 class Sort(StrEnum):
     ARXIV = "arxiv"
     STARS = "stars"
-    PREFER = "prefer"  # the reader's keywords (kw=), see coolpapers.related.prefer
+    # The reader's papers (like=, coolpapers.related.like) in semantic mode, else their
+    # keywords (kw=, coolpapers.related.prefer).
+    PREFER = "prefer"
 
 
 class BadParameter(ValueError):
@@ -194,6 +197,27 @@ def _day_rows(spec: CategorySpec, day: date) -> QuerySet[Announcement]:
     return rows.annotate(rank=_kind_rank(spec))
 
 
+def day_ids(spec: CategorySpec, day: date) -> list[str]:
+    """The ids on the day's list in arXiv order, in one query (the pool of the ❤ sort and of
+    the API's more-like-these)."""
+    rows = _day_rows(spec, day).order_by("rank", "paper_id")
+    return list(rows.values_list("paper_id", flat=True))
+
+
+def preferred_order(ids: list[str], keywords: tuple[str, ...], liked: tuple[str, ...]) -> list[str]:
+    """The ❤ order of a list: by the reader's papers when semantic mode can use them, else by
+    their keywords; BadParameter when neither is usable."""
+    why = ""
+    if liked:
+        try:
+            return like_order(ids, liked)
+        except LikeUnusable as error:
+            why = f"; like= cannot order this list: {error}"
+    if not keywords:
+        raise BadParameter(NEEDS_KEYWORDS + why)
+    return prefer_order(ids, keywords)
+
+
 def day_counts(spec: CategorySpec, day: date) -> DayCounts:
     by_rank = dict(_day_rows(spec, day).order_by().values_list("rank").annotate(n=Count("pk")))
     return DayCounts(*(by_rank.get(rank, 0) for rank in range(len(KINDS))))
@@ -236,9 +260,11 @@ def day_page(
     sort: Sort = Sort.ARXIV,
     page: int = 1,
     keywords: tuple[str, ...] = (),
+    liked: tuple[str, ...] = (),
 ) -> DayPage:
     """A page of the day in arXiv order (new, cross, replaced; by id), by stars, or by the
-    BM25 score of the reader's `keywords` (Sort.PREFER)."""
+    reader's interests (Sort.PREFER): cosine to their `liked` papers, else the BM25 score of
+    their `keywords` (see preferred_order)."""
     rows = (
         _day_rows(spec, day)
         .annotate(stars=star_count("paper_id"))
@@ -246,9 +272,7 @@ def day_page(
     )
     start = (page - 1) * PAGE_SIZE
     if sort is Sort.PREFER:
-        day_ids = _day_rows(spec, day).order_by("rank", "paper_id")
-        ordered = list(day_ids.values_list("paper_id", flat=True))
-        ranked = prefer_order(ordered, keywords)
+        ranked = preferred_order(day_ids(spec, day), keywords, liked)
         window = ranked[start : start + PAGE_SIZE + 1]
         by_id = {row.paper_id: row for row in rows.filter(paper_id__in=window)}
         fetched = [by_id[pid] for pid in window if pid in by_id]

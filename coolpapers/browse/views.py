@@ -39,6 +39,7 @@ from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from coolpapers.papers.category_spec import CategorySpec, InvalidSpec, UnknownCategory, parse_spec
 from coolpapers.papers.models import Announcement, Archive, Category, Paper, PaperCategory
 from coolpapers.papers.taxonomy import GROUPS
+from coolpapers.related.like import BadPaperIds, parse_paper_ids, semantic_on
 from coolpapers.related.prefer import BadKeywords, parse_keywords
 from coolpapers.related.services import stored_keywords
 from search.backends.base import IndexUnavailable
@@ -101,12 +102,14 @@ class DayList:
     page: int
     finder: DayFinder = field(repr=False)
     keywords: tuple[str, ...] = ()  # the reader's, for Sort.PREFER
+    liked: tuple[str, ...] = ()  # the reader's papers, for Sort.PREFER in semantic mode
 
     def url(self, view: str = "browse:list", *, page: int = 1, **overrides: object) -> str:
         params = {
             "date": self.day.isoformat(),
             "sort": self.sort,
             "kw": ",".join(self.keywords),
+            "like": ",".join(self.liked),
             "page": page,
             **overrides,
         }
@@ -116,7 +119,7 @@ class DayList:
             if value
             and not (key == "sort" and value == Sort.ARXIV)
             and not (key == "page" and value == 1)
-            and not (key == "kw" and params["sort"] != Sort.PREFER)
+            and not (key in ("kw", "like") and params["sort"] != Sort.PREFER)
         }
         return reverse(view, args=[str(self.spec)]) + "?" + urlencode(query)
 
@@ -144,14 +147,24 @@ def _canonical_redirect(request: HttpRequest, url: str) -> HttpResponsePermanent
     return HttpResponsePermanentRedirect(url + (f"?{query}" if query else ""))
 
 
+def _preferences(request: HttpRequest) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ❤ sort's keywords (kw=) and papers (like=); either may be left out when the other
+    is given (which one orders the list is decided with it: listing.preferred_order)."""
+    like_text = request.GET.get("like", "")
+    liked = parse_paper_ids(like_text, "like") if like_text.strip() else ()
+    kw_text = request.GET.get("kw", "")
+    keywords = parse_keywords(kw_text) if kw_text.strip() or not liked else ()
+    return keywords, liked
+
+
 def _resolve_day_list(request: HttpRequest, spec: CategorySpec, names: dict[str, str]) -> DayList:
     """Read date, sort and page; no date means the latest day with papers in the spec."""
     try:
         day = listing.parse_day(request.GET.get("date"))
         sort = listing.parse_sort(request.GET.get("sort"))
         page = listing.parse_page(request.GET.get("page"))
-        keywords = parse_keywords(request.GET.get("kw")) if sort is Sort.PREFER else ()
-    except (BadParameter, BadKeywords) as error:
+        keywords, liked = _preferences(request) if sort is Sort.PREFER else ((), ())
+    except (BadParameter, BadKeywords, BadPaperIds) as error:
         raise Problem(400, str(error)) from error
     finder = DayFinder(spec)
     explicit = day is not None
@@ -159,7 +172,7 @@ def _resolve_day_list(request: HttpRequest, spec: CategorySpec, names: dict[str,
         day = finder.latest()
         if day is None:
             raise Problem(404, f"No papers in {spec} have been announced yet.")
-    return DayList(spec, names, day, explicit, sort, page, finder, keywords)
+    return DayList(spec, names, day, explicit, sort, page, finder, keywords, liked)
 
 
 def _nothing_to_show(day_list: DayList, counts: DayCounts) -> Problem | None:
@@ -193,7 +206,10 @@ def _day_page(day_list: DayList) -> listing.DayPage:
             sort=day_list.sort,
             page=day_list.page,
             keywords=day_list.keywords,
+            liked=day_list.liked,
         )
+    except BadParameter as error:  # sort=prefer with neither kw= nor like= usable
+        raise Problem(400, str(error)) from error
     except IndexUnavailable as error:
         reason = f"The ❤ sort needs the search index, which cannot answer now: {error}"
         raise Problem(503, reason, [("arXiv order", day_list.url(sort=Sort.ARXIV))]) from error
@@ -220,9 +236,9 @@ def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
         counts = listing.day_counts(parsed, day_list.day)
         if problem := _nothing_to_show(day_list, counts):
             raise problem
+        page = _day_page(day_list)
     except Problem as problem:
         return problem.response(request)
-    page = _day_page(day_list)
     finder, day = day_list.finder, day_list.day
     before = finder.before(day)
     # Without a date the day is the spec's latest: nothing follows it.
@@ -238,6 +254,8 @@ def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
         "arxiv_order_url": day_list.url(sort=Sort.ARXIV),
         "stars_order_url": day_list.url(sort=Sort.STARS),
         "prefer_order_url": day_list.url(sort=Sort.PREFER),
+        # Tells interests.js to send the reader's papers (like=) with the ❤ sort.
+        "semantic": semantic_on(),
         "canonical_url": request.build_absolute_uri(day_list.url(page=page.number)),
         "feed_url": reverse("browse:feed", args=[str(parsed)]),
     }

@@ -9,13 +9,14 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from coolpapers.ingestion.control import JobStateError, cancel_job, resume_job, retry_job, start_job
+from coolpapers.ingestion.control import cancel_job, resume_job, retry_job, start_job
 from coolpapers.ingestion.forms import IngestionJobForm
+from coolpapers.ingestion.job_admin import JobAdminMixin
 from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
 
 
 @admin.register(IngestionJob)
-class IngestionJobAdmin(admin.ModelAdmin):
+class IngestionJobAdmin(JobAdminMixin, admin.ModelAdmin):
     form = IngestionJobForm
     change_list_template = "admin/ingestion/ingestionjob/change_list.html"
     list_display = [
@@ -91,13 +92,6 @@ class IngestionJobAdmin(admin.ModelAdmin):
     def source(self, obj: IngestionJob) -> str:
         return obj.describe_source()
 
-    @admin.display(description="status", ordering="status")
-    def status_badge(self, obj: IngestionJob) -> str:
-        title = obj.error or obj.status
-        return format_html(
-            '<span class="job-status job-{}" title="{}">{}</span>', obj.status, title, obj.status
-        )
-
     @admin.display(description="progress")
     def progress_bar(self, obj: IngestionJob) -> str:
         return format_html(
@@ -107,24 +101,6 @@ class IngestionJobAdmin(admin.ModelAdmin):
             obj.percent,
             obj.processed_count,
         )
-
-    @admin.display(description="duration")
-    def duration(self, obj: IngestionJob) -> str:
-        if not obj.started_at:
-            return "-"
-        from django.utils import timezone
-
-        seconds = ((obj.finished_at or timezone.now()) - obj.started_at).total_seconds()
-        return f"{seconds:.1f}s"
-
-    def _each(self, request: HttpRequest, queryset: QuerySet, action, verb: str) -> None:
-        for job in queryset:
-            try:
-                action(job)
-            except JobStateError as exc:
-                self.message_user(request, str(exc), messages.WARNING)
-            else:
-                self.message_user(request, f"Job #{job.pk} {verb}.", messages.SUCCESS)
 
     @admin.action(description="Cancel selected jobs")
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:

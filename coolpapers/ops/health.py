@@ -51,7 +51,23 @@ def search_index() -> Status:
     return Status(health.ok, health.detail, extra)
 
 
-CHECKS = {"database": database, "broker": broker, "search": search_index}
+def semantic() -> Status:
+    """Which mode related papers run in; informative only, so never "down"."""
+    from coolpapers.semantic.services import mode
+
+    try:
+        current = mode()
+    except Exception as exc:  # the database check reports the database
+        log.warning("health check: semantic mode unknown: %s", exc)
+        current = mode(count=False)
+        return Status(True, current.detail, {"mode": current.name})
+    extra = {"mode": current.name, "detail": current.detail}
+    if current.semantic:
+        extra.update(model=current.model, embedded=current.embedded, papers=current.papers)
+    return Status(True, current.detail, extra)
+
+
+CHECKS = {"database": database, "broker": broker, "search": search_index, "semantic": semantic}
 
 
 def check_all() -> dict[str, Status]:

@@ -315,9 +315,15 @@ class CorpusModel:
         return _strongest(weights, CANDIDATE_TERMS)
 
     def compute(
-        self, papers: Sequence[PaperText], analyses: Sequence[Analysis] | None = None
+        self,
+        papers: Sequence[PaperText],
+        analyses: Sequence[Analysis] | None = None,
+        extra: np.ndarray | None = None,
+        keep: int | None = RELATED,
     ) -> list[PaperResult]:
-        """Keywords and RELATED related papers of papers that all have current rows."""
+        """Keywords and the `keep` best related papers (None: every candidate, scored) of
+        papers that all have current rows. `extra[i]` are more candidate rows for paper i
+        (-1 padded), scored like the BM25 candidates: the hybrid's embedding neighbours."""
         if analyses is None:
             analyses = [p.analyze() for p in papers]
         if self.outdated(papers):
@@ -343,10 +349,12 @@ class CorpusModel:
             -1,
         )
         expanded = self._expanded(query, candidates[:, :FEEDBACK_DOCS])
+        if extra is not None:
+            candidates = _with_extra(candidates, extra)
         scores = self._pair_scores(expanded, candidates)
         results = []
         for i, (paper, analysis) in enumerate(zip(papers, analyses, strict=True)):
-            order = np.lexsort((candidates[i], -scores[i]))[:RELATED]
+            order = np.lexsort((candidates[i], -scores[i]))[:keep]
             related = [
                 (self.paper_ids[candidates[i, j]], float(scores[i, j]))
                 for j in order
@@ -358,6 +366,14 @@ class CorpusModel:
                 )
             )
         return results
+
+
+def _with_extra(candidates: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    """Candidates followed by the extra rows they lack (-1 where a row repeats)."""
+    extra = np.where(extra >= 0, extra, -1).astype(candidates.dtype)
+    for i in range(len(extra)):
+        extra[i, np.isin(extra[i], candidates[i])] = -1
+    return np.hstack([candidates, extra])
 
 
 def _int64(values: array.array) -> np.ndarray:

@@ -20,6 +20,11 @@ class PaperKeywords(models.Model):
     keywords = models.JSONField(default=list, help_text="Best first, as the paper writes them")
     content_hash = models.CharField(max_length=40)
     model_version = models.CharField(max_length=64, db_index=True)
+    signals = models.CharField(
+        max_length=32,
+        default="bm25",
+        help_text='What ordered the related list: "bm25", or "bm25+embedding" (semantic mode)',
+    )
     computed_at = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -33,7 +38,9 @@ class RelatedPaper(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="related_links")
     related = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
     rank = models.PositiveSmallIntegerField(help_text="1 is the most similar")
-    score = models.FloatField(help_text="BM25 score of the paper's query (comparable per paper)")
+    score = models.FloatField(
+        help_text="BM25 score of the paper's query, or the hybrid score (comparable per paper)"
+    )
 
     class Meta:
         ordering = ["paper", "rank"]

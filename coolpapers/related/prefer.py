@@ -22,6 +22,9 @@ _SPLIT = re.compile(r"[,;\n]+")
 _WORD = re.compile(r"\w+(?:[-']\w+)*")
 
 
+NEEDS_KEYWORDS = "sort=prefer needs your preference keywords in kw=, e.g. kw=diffusion model,graph"
+
+
 class BadKeywords(ValueError):
     """`kw` cannot be used; the message says why."""
 
@@ -30,9 +33,7 @@ def parse_keywords(text: str | None) -> tuple[str, ...]:
     """`kw=a,b c,d` → ("a", "b c", "d"): comma-separated, blanks and repeats dropped."""
     text = (text or "").strip()
     if not text:
-        raise BadKeywords(
-            "sort=prefer needs your preference keywords in kw=, e.g. kw=diffusion model,graph"
-        )
+        raise BadKeywords(NEEDS_KEYWORDS)
     if len(text) > MAX_LENGTH:
         raise BadKeywords(f"kw= is {len(text)} characters long; at most {MAX_LENGTH}")
     keywords = tuple(dict.fromkeys(" ".join(part.split()).lower() for part in _SPLIT.split(text)))

@@ -37,6 +37,8 @@ from coolpapers.papers.models import Paper
 from coolpapers.related import store
 from coolpapers.related.corpus import CorpusModel, PaperResult, PaperText
 from coolpapers.related.models import PaperKeywords, RelatedPaper
+from coolpapers.semantic import services as semantic
+from coolpapers.semantic.encoder import SemanticUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -119,14 +121,17 @@ def compute_papers(ids: Sequence[str]) -> int:
         _add_missing_rows(current, papers)
         if current.outdated(papers):
             continue  # swapped before the rows were added
-        results = current.compute(papers)
-        save_results(results, current.version)
+        computed = semantic.relate(current, papers)
+        save_results([r for r, _ in computed], current.version, [s for _, s in computed])
         if store.current_version() == current.version:
-            return len(results)
+            return len(computed)
 
 
-def save_results(results: Sequence[PaperResult], version: str) -> None:
-    """Replace these papers' stored results in one transaction, in bulk."""
+def save_results(
+    results: Sequence[PaperResult], version: str, signals: Sequence[str] | None = None
+) -> None:
+    """Replace these papers' stored results in one transaction, in bulk; `signals[i]` says
+    what ordered result i's list (BM25 alone when not given)."""
     if not results:
         return
     now = timezone.now()
@@ -149,9 +154,10 @@ def save_results(results: Sequence[PaperResult], version: str) -> None:
             keywords=r.keywords,
             content_hash=r.content_hash,
             model_version=version,
+            signals=signals[i] if signals else "bm25",
             computed_at=now,
         )
-        for r in results
+        for i, r in enumerate(results)
     ]
     with transaction.atomic():
         for start in range(0, len(ids), CHUNK):
@@ -163,7 +169,7 @@ def save_results(results: Sequence[PaperResult], version: str) -> None:
             batch_size=2000,
             update_conflicts=True,
             unique_fields=["paper"],
-            update_fields=["keywords", "content_hash", "model_version", "computed_at"],
+            update_fields=["keywords", "content_hash", "model_version", "signals", "computed_at"],
         )
 
 
@@ -177,6 +183,10 @@ def update_papers(ids: Sequence[str], request_rebuild: Callable[[], None] | None
 
     request_rebuild queues the rebuild (a Celery task); without it, it runs here.
     """
+    try:
+        semantic.embed_papers(ids)
+    except SemanticUnavailable as error:  # a bad SEMANTIC_MODEL: BM25 lists all the same
+        logger.error("related: papers not embedded: %s", error)
     done = compute_papers(ids)
     current = store.current_model()
     if current is not None and current.needs_rebuild and store.request_rebuild(rebuild_timeout()):
@@ -216,6 +226,10 @@ def stale_ids() -> list[str]:
         Q(stored_hash__isnull=True) | ~Q(stored_hash=F("content_hash")) | ~Q(stored_version=version)
     )
     return list(papers.order_by("pk").values_list("pk", flat=True))
+
+
+def all_ids() -> list[str]:
+    return list(Paper.objects.order_by("pk").values_list("pk", flat=True))
 
 
 def changed_ids(since: datetime) -> list[str]:

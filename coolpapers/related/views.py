@@ -16,6 +16,7 @@ from coolpapers.browse import listing
 from coolpapers.browse.views import Problem, _canonical_id, _missing_paper
 from coolpapers.ops.page_cache import cached_page
 from coolpapers.papers.models import Paper
+from coolpapers.related.like import semantic_on
 from coolpapers.related.services import is_stale, related_scores, stored_keywords
 
 CHUNK_SIZE = 10
@@ -136,4 +137,5 @@ def related_chunk(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 @require_GET
 @cached_page
 def interests(request: HttpRequest) -> HttpResponse:
-    return render(request, "related/interests.html")
+    # Whether the ❤ sort of the daily lists can use the papers read (like=), to say so.
+    return render(request, "related/interests.html", {"semantic": semantic_on()})

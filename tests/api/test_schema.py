@@ -14,6 +14,7 @@ from tests.api.openapi import document
 OPERATIONS = {
     "/api/search": {"200", "400", "404", "429", "503"},
     "/api/papers/": {"200", "400", "404", "429"},
+    "/api/papers/like": {"200", "400", "404", "409", "429", "503"},
     "/api/papers/{id}": {"200", "400", "404", "429"},
     "/api/papers/{id}/related": {"200", "400", "404", "429"},
     "/api/categories/": {"200", "429"},
@@ -61,6 +62,16 @@ def test_parameters_are_documented_with_their_limits(served):
     assert search["sort"]["schema"]["enum"] == ["relevance", "announced", "submitted"]
     assert search["from"]["schema"]["format"] == search["to"]["schema"]["format"] == "date"
     assert set(parameters("/api/papers/")) == {"category", "date", "page", "page_size"}
+    like = parameters("/api/papers/like")
+    assert set(like) == {"ids", "category", "date", "from", "to", "limit"}
+    assert like["ids"]["required"] is True
+    assert like["limit"]["schema"] == {
+        "type": "integer",
+        "maximum": 100,
+        "minimum": 1,
+        "default": 25,
+    }
+    assert like["from"]["schema"]["format"] == like["to"]["schema"]["format"] == "date"
     assert parameters("/api/papers/{id}")["id"]["in"] == "path"
     for path in OPERATIONS:
         assert all(p.get("description") for p in parameters(path).values()), path

@@ -79,3 +79,46 @@ def test_probe_command_passes_on_200_and_fails_naming_what_is_down(live_server, 
         get_backend.cache_clear()
     with pytest.raises(CommandError, match="no answer"):
         call_command("healthcheck", "--port", str(free_port()), "--timeout", "2")
+
+
+def test_bm25_mode_is_reported_when_semantic_is_off(client, db):
+    # every test not marked `semantic` runs with SEMANTIC=off (tests/conftest.py)
+    response = client.get("/healthz")
+    semantic = response.json()["checks"]["semantic"]
+    assert semantic == {"ok": True, "mode": "bm25", "detail": "BM25 only (SEMANTIC=off)"}
+
+
+@pytest.mark.semantic
+def test_semantic_mode_is_reported_with_how_many_papers_are_embedded(
+    client, papers, settings, monkeypatch
+):
+    import numpy as np
+
+    from coolpapers.papers.models import Paper
+    from coolpapers.semantic import store
+
+    settings.SEMANTIC, settings.SEMANTIC_MODEL = "auto", ""
+    rows = list(Paper.objects.values_list("pk", "content_hash")[:3])
+    unit = np.eye(3, 384, dtype=np.float32)  # the check counts rows, it never reads vectors
+    store.save([pk for pk, _ in rows], [h for _, h in rows], unit)
+    total = Paper.objects.count()
+
+    semantic = client.get("/healthz").json()["checks"]["semantic"]
+    assert semantic == {
+        "ok": True,
+        "mode": "semantic",
+        "detail": f"BM25 + embeddings (all-MiniLM-L6-v2), 3 of {total} papers embedded",
+        "model": "all-MiniLM-L6-v2",
+        "embedded": 3,
+        "papers": total,
+    }
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(connection, "cursor", refuse)
+        body = client.get("/healthz").json()
+    # the mode still shows; only the database is down
+    assert "database" in body["down"] and "semantic" not in body["down"]
+    assert body["checks"]["semantic"] == {"ok": True, "mode": "semantic"}

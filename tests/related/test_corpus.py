@@ -82,3 +82,43 @@ def test_rebuild_is_due_after_five_percent_new_papers(demo_papers):
     assert not model.needs_rebuild
     model.append([extra[-1].arxiv_id], [""], weights[limit:])
     assert model.needs_rebuild
+
+
+def test_keep_none_returns_every_candidate_scored(demo_model, demo_papers):
+    papers = demo_papers[:400:40]
+    default = demo_model.compute(papers)
+    every = demo_model.compute(papers, keep=None)
+    for short, full in zip(default, every, strict=True):
+        scores = [score for _, score in full.related]
+        assert len(full.related) > RELATED and full.related[:RELATED] == short.related
+        assert scores == sorted(scores, reverse=True)
+        assert full.arxiv_id not in {pid for pid, _ in full.related}
+    assert [r.related for r in demo_model.compute(papers, keep=5)] == [
+        r.related[:5] for r in default
+    ]
+
+
+def test_extra_rows_join_the_candidates_once_each(demo_model, demo_papers):
+    """The hybrid's embedding neighbours: rows the BM25 candidates lack are added and
+    scored with the same query; a repeated row or -1 padding adds nothing."""
+    papers = demo_papers[:400:40]
+    every = demo_model.compute(papers, keep=None)
+    extra = np.full((len(papers), 4), -1, dtype=np.int64)
+    for i, result in enumerate(every):
+        found = {demo_model.row_of[pid] for pid, _ in result.related}
+        found.add(demo_model.row_of[result.arxiv_id])
+        outside = [row for row in range(len(demo_papers) - 1, 0, -1) if row not in found][:2]
+        extra[i] = [outside[0], demo_model.row_of[result.related[0][0]], -1, outside[1]]
+    with_extra = demo_model.compute(papers, extra=extra, keep=None)
+    for i, (before, after) in enumerate(zip(every, with_extra, strict=True)):
+        ids = [pid for pid, _ in after.related]
+        added = {demo_papers[extra[i, 0]].arxiv_id, demo_papers[extra[i, 3]].arxiv_id}
+        assert len(ids) == len(set(ids)) == len(before.related) + 2
+        assert added <= set(ids)
+        assert {pid: s for pid, s in after.related if pid not in added} == dict(before.related)
+        assert all(np.isfinite(score) and score >= 0 for _, score in after.related)
+        scores = [score for _, score in after.related]
+        assert scores == sorted(scores, reverse=True)
+        # the default list is unchanged unless an added paper scores into it
+        top = [pid for pid, _ in demo_model.compute([papers[i]], extra=extra[i : i + 1])[0].related]
+        assert top == ids[:RELATED]

@@ -5,9 +5,11 @@
  *   of the paper's keywords (read from data-keyword, which browser translation leaves alone).
  * - "My interests" (/interests): the counts drawn as a word cloud, a button that clears
  *   them, and the reader's own preference keywords for the ❤ sort.
+ * - Papers read: the same opens and clicks keep the ids of the last 20 papers, newest first.
  * - ❤ sort links (a[data-prefer]) get the keywords in ?kw=: the reader's preference
- *   keywords, or else the 20 biggest words of the cloud; with neither, they lead to
- *   /interests.
+ *   keywords, or else the 20 biggest words of the cloud. When the page says the site runs in
+ *   semantic mode (data-semantic="1"), they also get the papers read in ?like=, which the
+ *   server prefers (nearest to those papers first). With neither, they lead to /interests.
  * Nothing here talks to the server except by following a link the reader clicks.
  */
 (function () {
@@ -15,6 +17,8 @@
 
   const COUNTS_KEY = "coolpapers:interests";
   const PREFER_KEY = "coolpapers:prefer";
+  const LIKED_KEY = "coolpapers:liked";
+  const LIKED_SIZE = 20;
   const CLOUD_SIZE = 100;
   const PREFER_FROM_CLOUD = 20;
 
@@ -55,6 +59,21 @@
     save(COUNTS_KEY, stored);
   }
 
+  function liked() {
+    const stored = load(LIKED_KEY, []);
+    return Array.isArray(stored)
+      ? stored.filter(function (id) { return typeof id === "string" && id; }).slice(0, LIKED_SIZE)
+      : [];
+  }
+
+  function remember(paper) {
+    const id = paper && paper.dataset.arxivId;
+    if (!id) return;
+    const ids = liked().filter(function (other) { return other !== id; });
+    ids.unshift(id);
+    save(LIKED_KEY, ids.slice(0, LIKED_SIZE));
+  }
+
   function ranked() {
     return Object.entries(counts())
       .filter(function (pair) { return Number(pair[1]) > 0; })
@@ -76,26 +95,39 @@
     const link = event.target instanceof Element && event.target.closest("a.action-pdf, a.action-rel");
     if (!link) return;
     const paper = link.closest("article.paper");
-    if (paper) count(keywordsOf(paper));
+    if (!paper) return;
+    count(keywordsOf(paper));
+    remember(paper);
+    updatePreferLinks();
   });
 
   function countOpenedPaper() {
     const page = document.querySelector("article.paper-page");
-    if (page) count(keywordsOf(page));
+    if (!page) return;
+    count(keywordsOf(page));
+    remember(page);
   }
 
   // --- ❤ sort links -----------------------------------------------------------------------
 
   function updatePreferLinks() {
     const keywords = preferKeywords();
+    const papers = liked();
     document.querySelectorAll("a[data-prefer]").forEach(function (link) {
-      if (keywords.length) {
+      const like = link.dataset.semantic === "1" ? papers : [];
+      if (keywords.length || like.length) {
         const url = new URL(link.dataset.prefer, window.location.href);
         url.searchParams.set("sort", "prefer");
-        url.searchParams.set("kw", keywords.join(","));
+        if (keywords.length) url.searchParams.set("kw", keywords.join(","));
+        else url.searchParams.delete("kw");
+        if (like.length) url.searchParams.set("like", like.join(","));
+        else url.searchParams.delete("like");
         url.searchParams.delete("page");
         link.href = url.pathname + url.search;
-        link.title = "Your interests first: " + keywords.join(", ");
+        const why = [];
+        if (like.length) why.push("papers like the " + like.length + " you read last");
+        if (keywords.length) why.push(keywords.join(", "));
+        link.title = "Your interests first: " + why.join("; ");
       } else {
         link.href = link.dataset.interests || "/interests";
         link.title = "Tell us your interests first";
@@ -141,6 +173,13 @@
     current.textContent = keywords.length
       ? "The ❤ sort uses: " + keywords.join(", ")
       : "The ❤ sort has no keywords yet.";
+    const read = page.querySelector(".liked-current");
+    if (read) {
+      const papers = liked();
+      read.textContent = papers.length
+        ? "Papers you read last (" + papers.length + "): " + papers.join(", ")
+        : "No papers read yet.";
+    }
   }
 
   function setUpInterestsPage() {
@@ -160,6 +199,7 @@
     main.querySelector("button.clear-interests").addEventListener("click", function () {
       try {
         window.localStorage.removeItem(COUNTS_KEY);
+        window.localStorage.removeItem(LIKED_KEY);
       } catch (error) {
         // nothing stored
       }

@@ -1,0 +1,64 @@
+"""Paper embeddings, and the backfill jobs staff run from the admin to compute them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from coolpapers.ingestion.models import ACTIVE_STATUSES, JobStatus
+from coolpapers.papers.models import Paper
+
+
+class PaperEmbedding(models.Model):
+    """A paper's unit-length embedding as float16 bytes, and what it was computed from.
+
+    Stale when `content_hash` is not the paper's any more or `model` is not the configured one.
+    """
+
+    paper = models.OneToOneField(
+        Paper, on_delete=models.CASCADE, primary_key=True, related_name="embedding"
+    )
+    model = models.CharField(max_length=100, db_index=True)
+    content_hash = models.CharField(max_length=40)
+    vector = models.BinaryField(help_text="float16, unit length")
+    computed_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} ({self.model})"
+
+
+class EmbeddingJob(models.Model):
+    """Embeds every paper without a current embedding, in chunks that the workers share."""
+
+    status = models.CharField(
+        max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
+    model = models.CharField(max_length=100, blank=True)
+    total = models.PositiveIntegerField(default=0, help_text="Papers to embed")
+    done_count = models.PositiveIntegerField("embedded", default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why the job failed")
+    run = models.PositiveIntegerField(default=0, help_text="Starts and resumes so far")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} embeddings ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.SUCCEEDED:
+            return 100
+        return round(100 * self.chunks_done / self.chunks_total) if self.chunks_total else 0
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
