@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -49,15 +51,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll until predicate() is truthy; returns its value."""
+def wait_for(predicate: Callable[[], Any], timeout: float, what: str | Callable[[], str]) -> Any:
+    """Poll until predicate() is truthy; returns its value.
+
+    `what` may be a callable, so logs in the message are read when the wait fails, not when
+    it starts.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    described = what() if callable(what) else what
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {described}")
+
+
+def restart_policy(service: str) -> str:
+    """The service's compose `restart:` policy ("no" when it has none)."""
+    return str(compose()["services"][service].get("restart", "no"))
 
 
 class RedisServer:
@@ -120,7 +132,13 @@ class RedisServer:
 
 
 class Stack:
-    """Starts and stops the compose file's app services as local processes."""
+    """Starts and stops the compose file's app services as local processes.
+
+    Like compose with `restart: unless-stopped`, a service that exits on its own is started
+    again (a worker that loses Redis while acknowledging a task exits; compose brings it
+    back); only stop() ends a service for good. Restarts are counted and written to the
+    service's log.
+    """
 
     def __init__(self, data_dir: Path, database_url: str, redis_url: str, **env: str):
         self.data_dir = data_dir
@@ -129,6 +147,10 @@ class Stack:
         self.logs.mkdir(exist_ok=True)
         self.port = free_port()
         self.processes: dict[str, subprocess.Popen] = {}
+        self.restarts: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._supervisor: threading.Thread | None = None
         local = {
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
@@ -163,20 +185,49 @@ class Stack:
         ]
 
     def start(self, *services: str) -> None:
-        for service in services:
-            log = (self.logs / f"{service}.log").open("ab")
-            self.processes[service] = subprocess.Popen(
-                self.argv(service),
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        with self._lock:
+            for service in services:
+                self._spawn(service)
+        if self._supervisor is None:
+            self._supervisor = threading.Thread(target=self._supervise, daemon=True)
+            self._supervisor.start()
+
+    def _spawn(self, service: str) -> None:
+        log = (self.logs / f"{service}.log").open("ab")
+        self.processes[service] = subprocess.Popen(
+            self.argv(service),
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def _supervise(self) -> None:
+        while not self._closed.wait(0.5):
+            with self._lock:
+                for service, process in list(self.processes.items()):
+                    code = process.poll()
+                    if code is None or restart_policy(service) == "no":
+                        continue
+                    self.restarts[service] = self.restarts.get(service, 0) + 1
+                    with (self.logs / f"{service}.log").open("a") as log:
+                        log.write(f"[stack] {service} exited with code {code}; restarted\n")
+                    self._spawn(service)
+
+    def kill(self, service: str) -> None:
+        """SIGKILL a service, as a crash would, and leave it down (no restart)."""
+        with self._lock:
+            process = self.processes.pop(service)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
 
     def stop(self, *services: str) -> None:
-        for service in services or tuple(self.processes):
-            process = self.processes.pop(service, None)
+        with self._lock:
+            stopping = [self.processes.pop(s, None) for s in services or tuple(self.processes)]
+            if not services:
+                self._closed.set()
+        for process in stopping:
             if process is not None:
                 stop_process_group(process)
 

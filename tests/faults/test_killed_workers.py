@@ -9,8 +9,6 @@ before the batch's index update is sent: that update is lost, and beat's repair 
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 
 import pytest
@@ -30,12 +28,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 DEMO = ROOT / "coolpapers" / "ingestion" / "demo" / "arxiv-demo.jsonl.gz"
 DEMO_PAPERS = 2722
-
-
-def kill(stack: Stack, service: str) -> None:
-    process = stack.processes.pop(service)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
 
 
 def index_is_being_written() -> bool:
@@ -76,15 +68,17 @@ def test_killed_ingestion_and_index_workers_finish_after_restart(tmp_path, setti
             job.refresh_from_db()
             return job.created_count
 
-        wait_for(lambda: stored() >= 200, 120, f"the first batches; {stack.log('worker')}")
-        kill(stack, "worker")
+        wait_for(lambda: stored() >= 200, 120, lambda: f"the first batches; {stack.log('worker')}")
+        stack.kill("worker")
         job.refresh_from_db()
         assert job.status == JobStatus.RUNNING and job.created_count < DEMO_PAPERS
         stack.start("worker")
 
         # Catch the index worker holding the write lock, then kill it there.
-        wait_for(index_is_being_written, 120, f"an index write; {stack.log('index-worker')}")
-        kill(stack, "index-worker")
+        wait_for(
+            index_is_being_written, 120, lambda: f"an index write; {stack.log('index-worker')}"
+        )
+        stack.kill("index-worker")
         time.sleep(0.5)
         assert not index_is_being_written()  # the lock died with the writer
         stack.start("index-worker")
@@ -92,9 +86,9 @@ def test_killed_ingestion_and_index_workers_finish_after_restart(tmp_path, setti
         wait_for(
             lambda: stored() == DEMO_PAPERS and job.status == JobStatus.SUCCEEDED,
             180,
-            f"the job; {stack.log('worker')}",
+            lambda: f"the job; {stack.log('worker')}",
         )
-        wait_for(index_matches_database, 180, f"the index; {stack.log('index-worker')}")
+        wait_for(index_matches_database, 180, lambda: f"the index; {stack.log('index-worker')}")
     finally:
         stack.stop()
         redis.stop()
