@@ -1,10 +1,11 @@
 """Embedding backfill jobs: every stale paper embedded in chunks that the workers share.
 
 start() hands a job to a worker; plan() (in that worker) lists the stale papers and queues
-one chunk task per CHUNK papers; each chunk stores its embeddings and the job's counts in
-one transaction, and the chunk that completes the job queues a recomputation of every
-related list. A job has a run number: chunks queued by an earlier run of a resumed job do
-nothing. Resuming plans again from the papers still stale, so nothing is embedded twice.
+one numbered chunk task per CHUNK papers; each chunk stores its embeddings and the job's
+counts in one transaction, once per number (a redelivered chunk counts nothing), and the
+chunk that completes the job queues a recomputation of every related list. A job has a run
+number: chunks queued by an earlier run of a resumed job do nothing. Resuming plans again
+from the papers still stale, so nothing is embedded twice.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils import timezone
 from coolpapers.ingestion.control import JobStateError
 from coolpapers.ingestion.models import JobStatus
 from coolpapers.semantic import encoder, services, store
-from coolpapers.semantic.models import EmbeddingJob
+from coolpapers.semantic.models import EmbeddingChunk, EmbeddingJob
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +78,13 @@ def plan(job_id: int, run: int, dispatch: Callable[[list[list[str]]], object]) -
 
 
 def embed_chunk(
-    job_id: int, run: int, ids: list[str], retried: tuple[type[Exception], ...] = ()
+    job_id: int,
+    run: int,
+    number: int,
+    ids: list[str],
+    retried: tuple[type[Exception], ...] = (),
 ) -> int:
-    """Embed a chunk of the job's papers and count it; returns how many were embedded.
+    """Embed chunk `number` of the job's run and count it; returns how many were embedded.
 
     An error of a `retried` type is raised without failing the job: the task runs again."""
     if not EmbeddingJob.objects.filter(pk=job_id, run=run, status=JobStatus.RUNNING).exists():
@@ -92,9 +97,11 @@ def embed_chunk(
             if found:
                 store.save(found, hashes, vectors)
             done = len(found)
-            EmbeddingJob.objects.filter(pk=job_id, run=run).update(
-                done_count=F("done_count") + done, chunks_done=F("chunks_done") + 1
-            )
+            _, first = EmbeddingChunk.objects.get_or_create(job_id=job_id, run=run, number=number)
+            if first:
+                EmbeddingJob.objects.filter(pk=job_id, run=run).update(
+                    done_count=F("done_count") + done, chunks_done=F("chunks_done") + 1
+                )
     except retried:
         raise
     except Exception as error:

@@ -62,3 +62,23 @@ class EmbeddingJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class EmbeddingChunk(models.Model):
+    """A chunk of a job's run that has been counted.
+
+    A chunk is delivered again when its worker dies after committing and before acknowledging
+    it; finding its row, it counts nothing, so the job cannot reach its chunk total early.
+    """
+
+    job = models.ForeignKey(EmbeddingJob, on_delete=models.CASCADE, related_name="counted_chunks")
+    run = models.PositiveIntegerField()
+    number = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "run", "number"], name="embedding_chunk_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"job #{self.job_id} run {self.run} chunk {self.number}"

@@ -23,13 +23,15 @@ def plan_embedding_job(job_id: int, run: int) -> int:
     retry_backoff=5,
     max_retries=5,
 )
-def embed_chunk_task(self, job_id: int, run: int, ids: list[str]) -> int:
+def embed_chunk_task(self, job_id: int, run: int, number: int, ids: list[str]) -> int:
     retried = (OperationalError,) if self.request.retries < self.max_retries else ()
-    return jobs.embed_chunk(job_id, run, ids, retried)
+    return jobs.embed_chunk(job_id, run, number, ids, retried)
 
 
 def _dispatch(job_id: int, run: int, chunks: list[list[str]]) -> None:
-    group(embed_chunk_task.s(job_id, run, chunk) for chunk in chunks).apply_async()
+    group(
+        embed_chunk_task.s(job_id, run, number, chunk) for number, chunk in enumerate(chunks)
+    ).apply_async()
 
 
 def start(job) -> None:

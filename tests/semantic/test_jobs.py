@@ -58,12 +58,12 @@ def test_a_job_embeds_every_stale_paper_in_chunks_and_counts_them(
     assert job.status == JobStatus.RUNNING and job.model == "all-MiniLM-L6-v2"
     assert (job.total, job.chunks_total, job.started_at is not None) == (20, 3, True)
 
-    assert jobs.embed_chunk(job.pk, run, chunks[0]) == 8
+    assert jobs.embed_chunk(job.pk, run, 0, chunks[0]) == 8
     job = state(job)
     assert (job.done_count, job.chunks_done, job.percent) == (8, 1, 33)
     assert job.status == JobStatus.RUNNING and not relisted
-    assert jobs.embed_chunk(job.pk, run, chunks[1]) == 8
-    assert jobs.embed_chunk(job.pk, run, chunks[2]) == 4
+    assert jobs.embed_chunk(job.pk, run, 1, chunks[1]) == 8
+    assert jobs.embed_chunk(job.pk, run, 2, chunks[2]) == 4
     job = state(job)
     assert job.status == JobStatus.SUCCEEDED and job.finished_at is not None
     assert (job.done_count, job.total, job.percent) == (20, 20, 100)
@@ -75,6 +75,28 @@ def test_a_job_embeds_every_stale_paper_in_chunks_and_counts_them(
     assert relisted == list(related_services.chunks(embedded, related_services.CHUNK))
 
 
+def test_a_redelivered_chunk_counts_nothing_and_the_job_waits_for_the_others(
+    embedded, start, relisted, monkeypatch
+):
+    """A worker that dies after committing a chunk and before acknowledging it gets the chunk
+    delivered again (late acknowledgement): counted twice, it would end the job early."""
+    monkeypatch.setattr(jobs, "CHUNK", 8)
+    PaperEmbedding.objects.filter(pk__in=embedded[:16]).delete()
+    job = EmbeddingJob.objects.create()
+    run = start(job)
+    chunks = plan(job, run)
+    assert len(chunks) == 2
+    assert jobs.embed_chunk(job.pk, run, 0, chunks[0]) == 8
+    assert jobs.embed_chunk(job.pk, run, 0, chunks[0]) == 0  # the same chunk again
+    job = state(job)
+    assert (job.done_count, job.chunks_done, job.status) == (8, 1, JobStatus.RUNNING)
+    assert not relisted and len(store.stale_ids()) == 8
+    assert jobs.embed_chunk(job.pk, run, 1, chunks[1]) == 8
+    job = state(job)
+    assert (job.done_count, job.chunks_done, job.status) == (16, 2, JobStatus.SUCCEEDED)
+    assert store.stale_ids() == []
+
+
 def test_resuming_a_cancelled_job_embeds_only_the_papers_still_stale(
     embedded, start, relisted, monkeypatch
 ):
@@ -84,14 +106,14 @@ def test_resuming_a_cancelled_job_embeds_only_the_papers_still_stale(
     job = EmbeddingJob.objects.create()
     first = plan(job, start(job))
     assert [len(c) for c in first] == [10, 10, 6]
-    assert jobs.embed_chunk(job.pk, 1, first[0]) == 10
+    assert jobs.embed_chunk(job.pk, 1, 0, first[0]) == 10
     embedded_at = dict(
         PaperEmbedding.objects.filter(pk__in=first[0]).values_list("pk", "computed_at")
     )
 
     jobs.cancel(state(job))
     assert state(job).status == JobStatus.CANCELLED and job.finished_at is not None
-    assert jobs.embed_chunk(job.pk, 1, first[1]) == 0  # queued before the cancel: stops
+    assert jobs.embed_chunk(job.pk, 1, 1, first[1]) == 0  # queued before the cancel: stops
     assert store.stale_ids() == sorted(first[1] + first[2])
 
     assert start(job) == 2
@@ -103,10 +125,10 @@ def test_resuming_a_cancelled_job_embeds_only_the_papers_still_stale(
     assert (job.total, job.done_count, job.chunks_total, job.chunks_done) == (26, 10, 3, 1)
     assert job.percent == 33
     # a chunk of the first run, delivered late, does nothing
-    assert jobs.embed_chunk(job.pk, 1, first[1]) == 0
+    assert jobs.embed_chunk(job.pk, 1, 1, first[1]) == 0
     assert state(job).chunks_done == 1 and len(store.stale_ids()) == 16
 
-    assert sum(jobs.embed_chunk(job.pk, 2, chunk) for chunk in second) == 16
+    assert sum(jobs.embed_chunk(job.pk, 2, n, chunk) for n, chunk in enumerate(second)) == 16
     job = state(job)
     assert job.status == JobStatus.SUCCEEDED and job.done_count == 26
     assert store.stale_ids() == []
@@ -146,7 +168,7 @@ def test_a_failing_chunk_fails_the_job_with_its_cause(sample, start, relisted, s
     (chunk,) = plan(job, run)
     settings.SEMANTIC_MODEL = "/nonexistent/model-dir"  # e.g. a wrong path in production
     with pytest.raises(jobs.encoder.SemanticUnavailable):
-        jobs.embed_chunk(job.pk, run, chunk)
+        jobs.embed_chunk(job.pk, run, 0, chunk)
     job = state(job)
     assert job.status == JobStatus.FAILED and job.finished_at is not None
     assert job.error.startswith(
@@ -188,7 +210,7 @@ def test_a_chunk_retried_after_a_busy_database_still_completes_the_job(
     run = start(job)
     (chunk,) = plan(job, run)
     calls = locked(monkeypatch, 1)
-    tasks.embed_chunk_task.apply(args=[job.pk, run, chunk])  # the retry runs at once
+    tasks.embed_chunk_task.apply(args=[job.pk, run, 0, chunk])  # the retry runs at once
     job = state(job)
     assert len(calls) == 2
     assert job.status == JobStatus.SUCCEEDED and job.error == "" and job.done_count == 1
@@ -202,7 +224,7 @@ def test_a_chunk_still_failing_after_its_retries_fails_the_job(
     run = start(job)
     (chunk,) = plan(job, run)
     calls = locked(monkeypatch, 100)
-    tasks.embed_chunk_task.apply(args=[job.pk, run, chunk])
+    tasks.embed_chunk_task.apply(args=[job.pk, run, 0, chunk])
     job = state(job)
     assert len(calls) == 1 + tasks.embed_chunk_task.max_retries
     assert job.status == JobStatus.FAILED and job.error == "OperationalError: database is locked"
@@ -224,6 +246,6 @@ def test_the_model_encodes_outside_any_transaction(embedded, start, relisted, mo
         return encode(texts, *args, **kwargs)
 
     monkeypatch.setattr(encoder, "encode", watched)
-    assert jobs.embed_chunk(job.pk, 1, chunk) == 2
+    assert jobs.embed_chunk(job.pk, 1, 0, chunk) == 2
     assert in_transaction == [False]
     assert state(job).status == JobStatus.SUCCEEDED and store.stale_ids() == []

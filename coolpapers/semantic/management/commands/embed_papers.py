@@ -39,8 +39,8 @@ class Command(BaseCommand):
 
         def run_here(chunks: list[list[str]]) -> None:
             bar.reset(total=sum(len(chunk) for chunk in chunks))
-            for chunk in chunks:
-                jobs.embed_chunk(job.pk, runs[-1], chunk)
+            for number, chunk in enumerate(chunks):
+                jobs.embed_chunk(job.pk, runs[-1], number, chunk)
                 bar.update(len(chunk))
 
         count = jobs.plan(job.pk, runs[-1], run_here)
