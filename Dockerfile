@@ -19,6 +19,16 @@ COPY pyproject.toml /tmp/pyproject.toml
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('/tmp/pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
     && python -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
+# Optional extras, e.g. COOLPAPERS_EXTRAS=semantic in .env (sentence embeddings, about 1 GB
+# more). torch comes first from PyTorch's CPU index: PyPI's build pulls gigabytes of CUDA.
+ARG EXTRAS=""
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+RUN if [ -n "$EXTRAS" ]; then \
+        python -c "import sys, tomllib; extras = tomllib.load(open('/tmp/pyproject.toml', 'rb'))['project']['optional-dependencies']; print('\n'.join(r for name in sys.argv[1].split(',') for r in extras[name]))" "$EXTRAS" > /tmp/extras.txt \
+        && if grep -q '^torch==' /tmp/extras.txt; then \
+            /opt/venv/bin/pip install --no-cache-dir --index-url "$TORCH_INDEX_URL" "$(grep '^torch==' /tmp/extras.txt)"; fi \
+        && /opt/venv/bin/pip install --no-cache-dir -r /tmp/extras.txt; \
+    fi
 
 # 3. The runtime: slim Python, the code owned by root and read-only to the site's user,
 #    static files collected into the image (whitenoise serves them, hashed and compressed).

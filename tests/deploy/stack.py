@@ -166,7 +166,7 @@ class Stack:
             # One web worker on a shared 2-core machine, on a free port.
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": "1",
-            # BM25 alone, as the image runs (it installs no semantic extra): the workers
+            # BM25 alone, as the default image runs (built without extras): the workers
             # embed nothing that the test ingests.
             "SEMANTIC": "off",
             **env,

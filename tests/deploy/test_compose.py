@@ -10,6 +10,9 @@ import importlib
 import re
 import runpy
 import shlex
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -206,7 +209,8 @@ def test_env_example_lists_every_variable_and_only_those():
     example = (ROOT / ".env.example").read_text()
     listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
     read = variables_the_site_reads() | {"PORT"}  # PORT: `make run` (run_site)
-    compose_only = {"POSTGRES_PASSWORD"}  # interpolated into docker-compose.yml
+    # interpolated into docker-compose.yml
+    compose_only = {"POSTGRES_PASSWORD", "COOLPAPERS_EXTRAS"}
     assert read - listed == set(), "add these to .env.example"
     assert listed - read - compose_only == set(), "these are read by nothing"
 
@@ -229,3 +233,28 @@ def test_dockerfile_builds_assets_with_make_and_runs_as_a_user_with_collected_st
     cmd = re.search(r"^CMD (.+)$", runtime, re.MULTILINE)
     assert cmd and cmd.group(1) == '["gunicorn", "-c", "gunicorn.conf.py", "coolpapers.wsgi"]'
     assert web_shell_steps()[1][1:] == ["gunicorn", "-c", "gunicorn.conf.py", "coolpapers.wsgi"]
+
+
+def test_image_extras_install_the_pinned_extra_with_torch_from_the_cpu_index():
+    """COOLPAPERS_EXTRAS=semantic reaches the build as EXTRAS; the build's own script lists
+    exactly the extra's pins from pyproject.toml, and torch comes from PyTorch's CPU index."""
+    assert compose()["x-app"]["build"]["args"] == {"EXTRAS": "${COOLPAPERS_EXTRAS:-}"}
+    text = (ROOT / "Dockerfile").read_text()
+    deps = next(s for s in re.split(r"^FROM ", text, flags=re.MULTILINE) if " AS python-deps" in s)
+    assert 'ARG EXTRAS=""' in deps
+    assert "ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu" in deps
+    assert '--index-url "$TORCH_INDEX_URL" "$(grep \'^torch==\' /tmp/extras.txt)"' in deps
+    script = re.search(r'python -c "(.+?)" "\$EXTRAS"', deps).group(1)
+    listed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script.replace("/tmp/pyproject.toml", str(ROOT / "pyproject.toml")),
+            "semantic",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    pins = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert listed == pins["semantic"] and "torch==2.13.0" in listed
