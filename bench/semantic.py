@@ -261,9 +261,10 @@ def speed(
     elapsed = time.perf_counter() - started
     per_paper = elapsed / max(done, 1)
     full = per_paper * len(papers)
+    how = "measured" if done == len(papers) else "extrapolated"
     print(
         f"hybrid lists of {done} random papers in {elapsed:.1f}s with {workers} workers: "
-        f"{per_paper * 1000:.2f} ms/paper, all {len(papers)} extrapolated {full:.0f}s; "
+        f"{per_paper * 1000:.2f} ms/paper, all {len(papers)} {how} {full:.0f}s; "
         f"peak RSS {peak_rss_mb():.0f} MB, a worker "
         f"{peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB",
         flush=True,
@@ -274,7 +275,7 @@ def speed(
         "ms",
         f"{done} papers, {workers} workers",
     )
-    record("semantic.recompute_all_s", round(full), "s", f"extrapolated to {len(papers)} papers")
+    record("semantic.recompute_all_s", round(full), "s", f"{how}, {len(papers)} papers")
     record(
         "semantic.worker_rss_mb",
         round(peak_rss_mb(resource.RUSAGE_CHILDREN)),
