@@ -396,7 +396,11 @@ class PaperPageSerializer(PageSerializer):
 class RelatedItemSerializer(serializers.Serializer):
     rank = serializers.IntegerField(help_text="1 is the most similar.")
     score = serializers.FloatField(
-        help_text="BM25 score of the source paper's keywords and text against this paper."
+        help_text=(
+            "How similar, comparable within one list only: the BM25 score of the source "
+            "paper's keywords and text against this paper, or with signals "
+            "['bm25', 'embedding'] the fused reciprocal-rank score."
+        )
     )
     paper = PaperSerializer()
 

@@ -7,7 +7,6 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils.html import format_html
 
 from coolpapers.ingestion.control import cancel_job, resume_job, retry_job, start_job
 from coolpapers.ingestion.forms import IngestionJobForm
@@ -94,13 +93,7 @@ class IngestionJobAdmin(JobAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress_bar(self, obj: IngestionJob) -> str:
-        return format_html(
-            '<progress max="100" value="{}" class="{}"></progress> {}% ({} records)',
-            obj.percent,
-            "job-active" if obj.is_active else "",
-            obj.percent,
-            obj.processed_count,
-        )
+        return self._progress(obj, f"{obj.processed_count} records")
 
     @admin.action(description="Cancel selected jobs")
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:

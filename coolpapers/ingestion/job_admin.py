@@ -1,4 +1,5 @@
-"""What every job list in the admin shows and does alike: status, duration, batch actions."""
+"""What every job list in the admin shows and does alike: status, progress, duration,
+batch actions."""
 
 from __future__ import annotations
 
@@ -31,6 +32,16 @@ class JobAdminMixin:
         if not obj.started_at:
             return "-"
         return f"{((obj.finished_at or timezone.now()) - obj.started_at).total_seconds():.1f}s"
+
+    def _progress(self, obj: Any, counts: str) -> str:
+        """The job's progress bar (animated while it is active), percentage and `counts`."""
+        return format_html(
+            '<progress max="100" value="{}" class="{}"></progress> {}% ({})',
+            obj.percent,
+            "job-active" if obj.is_active else "",
+            obj.percent,
+            counts,
+        )
 
     def _each(
         self, request: HttpRequest, queryset: QuerySet, action: Callable[[Any], None], verb: str

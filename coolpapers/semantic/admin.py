@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
 
 from coolpapers.ingestion.job_admin import JobAdminMixin
 from coolpapers.ingestion.models import ACTIVE_STATUSES
@@ -49,14 +48,7 @@ class EmbeddingJobAdmin(JobAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress_bar(self, obj: EmbeddingJob) -> str:
-        return format_html(
-            '<progress max="100" value="{}" class="{}"></progress> {}% ({} of {} papers)',
-            obj.percent,
-            "job-active" if obj.is_active else "",
-            obj.percent,
-            obj.done_count,
-            obj.total,
-        )
+        return self._progress(obj, f"{obj.done_count} of {obj.total} papers")
 
     @admin.action(description="Cancel selected jobs")
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -4,8 +4,8 @@ mode()                  "semantic" or "bm25", and why (for /healthz and the admi
 embed_papers(ids)       embeddings of those of these papers without a current one
                         (encode_papers(ids): the same, computed but not stored yet)
 relate(model, papers)   related lists: hybrid in semantic mode, BM25 alone otherwise
-like_these(ids, pool)   the papers of `pool` nearest to the mean embedding of `ids`
-                        (given_vectors + nearest_to, for callers that need both steps)
+given_vectors(ids)      the embeddings of these papers (NothingToCompare: none has one)
+nearest_to(given, pool) the papers of `pool` nearest to the mean of those embeddings
 """
 
 from __future__ import annotations
@@ -96,12 +96,6 @@ def given_vectors(ids: Sequence[str]) -> dict[str, np.ndarray]:
             + (" ..." if len(ids) > 5 else "")
         )
     return given
-
-
-def like_these(ids: Sequence[str], pool: Sequence[str], limit: int) -> list[tuple[str, float]]:
-    """Papers of `pool` (not among the embedded `ids`) by cosine to the mean embedding of
-    `ids`, best first."""
-    return nearest_to(given_vectors(ids), pool, limit)
 
 
 def nearest_to(

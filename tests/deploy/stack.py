@@ -148,6 +148,7 @@ class Stack:
         self.port = free_port()
         self.processes: dict[str, subprocess.Popen] = {}
         self.restarts: dict[str, int] = {}
+        self.restarting = {svc for svc in APP_SERVICES if restart_policy(svc) != "no"}
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._supervisor: threading.Thread | None = None
@@ -208,7 +209,7 @@ class Stack:
             with self._lock:
                 for service, process in list(self.processes.items()):
                     code = process.poll()
-                    if code is None or restart_policy(service) == "no":
+                    if code is None or service not in self.restarting:
                         continue
                     self.restarts[service] = self.restarts.get(service, 0) + 1
                     with (self.logs / f"{service}.log").open("a") as log:

@@ -18,6 +18,11 @@ from tests.semantic.conftest import DARK_MATTER, RECORDS, SPLATTING, encode
 pytestmark = [pytest.mark.semantic, pytest.mark.django_db]
 
 
+def like_these(ids, pool, limit: int) -> list[tuple[str, float]]:
+    """More like these in its two steps, as the API and the ❤ sort call them."""
+    return services.nearest_to(services.given_vectors(ids), pool, limit)
+
+
 def test_mode_is_semantic_with_counts_or_bm25_saying_why(embedded, settings):
     PaperEmbedding.objects.filter(pk__in=embedded[:6]).delete()
     current = services.mode()
@@ -77,7 +82,7 @@ def test_relate_is_bm25_alone_when_off_and_hybrid_for_embedded_papers(embedded, 
 
 
 def test_like_these_ranks_the_pool_by_cosine_to_the_given_papers(embedded):
-    found = services.like_these([SPLATTING[0]], embedded, limit=5)
+    found = like_these([SPLATTING[0]], embedded, limit=5)
     assert len(found) == 5 and found[0][0] == SPLATTING[1]
     assert SPLATTING[0] not in [pid for pid, _ in found]
     assert [c for _, c in found] == sorted((c for _, c in found), reverse=True)
@@ -86,26 +91,26 @@ def test_like_these_ranks_the_pool_by_cosine_to_the_given_papers(embedded):
         float(vectors[SPLATTING[0]] @ vectors[found[0][0]]), abs=1e-5
     )
     # Two physics papers: the rest of the pool nearest to both is physics too.
-    physics = services.like_these(DARK_MATTER, embedded, limit=2)
+    physics = like_these(DARK_MATTER, embedded, limit=2)
     assert {RECORDS[pid]["primary_category"] for pid, _ in physics} <= {
         "astro-ph.GA",
         "astro-ph.HE",
         "hep-ph",
     }
-    assert services.like_these([SPLATTING[0]], [], limit=5) == []
+    assert like_these([SPLATTING[0]], [], limit=5) == []
 
 
 def test_like_these_skips_pool_papers_without_a_current_embedding(embedded):
     Paper.objects.filter(pk=SPLATTING[1]).update(content_hash="changed since")
-    found = [pid for pid, _ in services.like_these([SPLATTING[0]], embedded, limit=70)]
+    found = [pid for pid, _ in like_these([SPLATTING[0]], embedded, limit=70)]
     assert SPLATTING[1] not in found and len(found) == len(embedded) - 2
 
 
 def test_like_these_without_any_embedding_says_which_papers(sample):
     with pytest.raises(services.NothingToCompare, match=r"yet: 2503\.11979, 2503\.12001$"):
-        services.like_these(SPLATTING, sample, limit=5)
+        like_these(SPLATTING, sample, limit=5)
     with pytest.raises(services.NothingToCompare, match=r" \.\.\.$"):
-        services.like_these(sample[:6], sample, limit=5)
+        like_these(sample[:6], sample, limit=5)
 
 
 @pytest.fixture
