@@ -40,19 +40,22 @@ static/vendor/htmx/htmx.min.js: node_modules/.package-lock.json
 
 # MathJax 4 from our own origin, as separate components (math.js loads them): no context menu
 # or speech, which would need inline styles and a blob worker under the site's CSP. TeX input
-# with the extensions it autoloads, CommonHTML output, assistive MathML, the New Computer
-# Modern font (woff2 and dynamic ranges) and the font extension that mhchem's \ce needs.
-# startup.js is copied last: it is the target, so a half-done copy is redone.
+# with the extensions it autoloads, CommonHTML output, assistive MathML, the `safe` extension
+# (no links but http(s), ids, classes or styles from TeX), the New Computer Modern font
+# (woff2 and dynamic ranges) and the font extension that mhchem's \ce needs.
+# startup.js is copied last: it is the target, so a half-done copy is redone; the Makefile is
+# a prerequisite, so a changed list of components is copied again.
 MATHJAX_VENDOR := static/vendor/mathjax
-static/vendor/mathjax/startup.js: node_modules/.package-lock.json
+static/vendor/mathjax/startup.js: node_modules/.package-lock.json Makefile
 	rm -rf $(MATHJAX_VENDOR)
 	mkdir -p $(MATHJAX_VENDOR)/input/tex $(MATHJAX_VENDOR)/output $(MATHJAX_VENDOR)/a11y \
-		$(MATHJAX_VENDOR)/fonts/mathjax-newcm-font $(MATHJAX_VENDOR)/fonts/mathjax-mhchem-font-extension
+		$(MATHJAX_VENDOR)/ui $(MATHJAX_VENDOR)/fonts/mathjax-newcm-font $(MATHJAX_VENDOR)/fonts/mathjax-mhchem-font-extension
 	cp node_modules/mathjax/LICENSE node_modules/mathjax/core.js $(MATHJAX_VENDOR)/
 	cp node_modules/mathjax/input/tex.js $(MATHJAX_VENDOR)/input/
 	cp -R node_modules/mathjax/input/tex/extensions $(MATHJAX_VENDOR)/input/tex/
 	cp node_modules/mathjax/output/chtml.js $(MATHJAX_VENDOR)/output/
 	cp node_modules/mathjax/a11y/assistive-mml.js $(MATHJAX_VENDOR)/a11y/
+	cp node_modules/mathjax/ui/safe.js $(MATHJAX_VENDOR)/ui/
 	cp -R node_modules/@mathjax/mathjax-newcm-font/chtml.js node_modules/@mathjax/mathjax-newcm-font/chtml \
 		$(MATHJAX_VENDOR)/fonts/mathjax-newcm-font/
 	cp -R node_modules/@mathjax/mathjax-mhchem-font-extension/chtml.js \

@@ -21,6 +21,10 @@
  *   (they are cached), so the setting is read here, not on the server.
  * - The site runs under a strict Content-Security-Policy: MathJax's style sheets, which it
  *   would add as inline <style> elements, are adopted as constructed style sheets instead.
+ * - What TeX typesets is safe without that policy's help, since titles, abstracts and notes
+ *   are anyone's text: the `html` package (\href, \class, \cssId, \style, \data) is never
+ *   loaded, its macros show their content only, and MathJax's `safe` extension removes every
+ *   id, class and style that TeX asks for (\mmlToken, \bbox) and every link but http(s).
  */
 (function () {
   "use strict";
@@ -41,7 +45,7 @@
   window.MathJax = {
     loader: {
       // No context menu and no speech: they would load inline styles and a blob worker.
-      load: ["input/tex", "output/chtml", "a11y/assistive-mml"],
+      load: ["input/tex", "output/chtml", "a11y/assistive-mml", "ui/safe"],
       paths: { fonts: "[mathjax]/fonts" },
     },
     tex: {
@@ -51,14 +55,35 @@
       displayMath: [["\\[", "\\]"], ["$$", "$$"]],
       processEscapes: false,
       processEnvironments: true,
-      // Blackboard-bold packages whose fonts we do not ship: \mathbb looks the same.
-      macros: { mathbbm: ["\\mathbb{#1}", 1], mathds: ["\\mathbb{#1}", 1] },
-      autoload: { bbm: [], dsfont: [] },
+      macros: {
+        // Blackboard-bold packages whose fonts we do not ship: \mathbb looks the same.
+        mathbbm: ["\\mathbb{#1}", 1],
+        mathds: ["\\mathbb{#1}", 1],
+        // The html package's macros, which would give the page TeX's links, ids, classes,
+        // styles and data attributes (data-star-url, read by browse.js): their content only.
+        href: ["{#2}", 2],
+        "class": ["{#2}", 2],
+        cssId: ["{#2}", 2],
+        style: ["{#2}", 2],
+        data: ["{#2}", 2],
+      },
+      autoload: { bbm: [], dsfont: [], html: [] },
+      require: { allow: { html: false } }, // \require{html} is an error
+    },
+    options: {
+      // ui/safe, for what TeX can still ask for without the html package (\mmlToken's href,
+      // id, class and style; \bbox's style): only http(s) links (see strictUrls) and none
+      // of the rest. MathJax's own classes and styles come from its output, not from TeX.
+      safeOptions: {
+        allow: { URLs: "safe", classes: "none", cssIDs: "none", styles: "none" },
+        safeProtocols: { http: true, https: true, file: false, javascript: false, data: false },
+      },
     },
     startup: {
       typeset: false,
       ready: function () {
         adoptStyleSheets(window.MathJax._.adaptors.HTMLAdaptor.HTMLAdaptor);
+        strictUrls(window.MathJax._.ui.safe.SafeMethods.SafeMethods);
         window.MathJax.startup.defaultReady();
         window.MathJax.startup.promise.then(
           function () {
@@ -120,6 +145,16 @@
     Adaptor.prototype.cssText = function (node) {
       if (!isStyle(node)) return "";
       return Array.from(sheetOf(node).cssRules, function (rule) { return rule.cssText; }).join("\n");
+    };
+  }
+
+  function strictUrls(methods) {
+    // MathJax's filterURL lets through a URL without a scheme, and finds none in
+    // "java\tscript:…", which a browser reads as javascript: (URL parsers drop tabs). Only
+    // an absolute http(s) URL without blanks, control characters or quotes passes here.
+    const HTTP_URL = /^https?:\/\/[^\s\x00-\x1f\x7f-\x9f"'<>\\^`{|}]+$/i;
+    methods.filterURL = function (safe, url) {
+      return safe.allow.URLs !== "none" && HTTP_URL.test(url) ? url : null;
     };
   }
 
