@@ -12,7 +12,12 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread"
-# A request longer than this is a bug or an attack: the worker is replaced.
+# With gthread workers this is NOT a request timeout: the arbiter replaces a worker only when its
+# main loop stops checking in, and that loop keeps running while a request thread is busy (a
+# search ran past 240 s, issue 20). It catches a wedged worker process. What bounds a request's
+# CPU is inside the application: every search stops at SEARCH_TIME_BUDGET (5 s) and answers 503
+# with Retry-After (search.backends.base.check_deadline, checked in the engines' loops), and
+# spelling suggestions cost about a millisecond whatever the word (search.backends.spelling).
 timeout = 30
 graceful_timeout = 30
 keepalive = 5

@@ -5,12 +5,19 @@ Production sets DATABASE_URL (PostgreSQL) and REDIS_URL (broker, results, cache)
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -161,7 +168,15 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files in the data dir, shared by every process of `make run` (gunicorn's workers, the
+    # Celery workers), so rate limits count once and a page-cache invalidation reaches all.
+    CACHES = {
+        "default": {
+            "BACKEND": "coolpapers.ops.cache.SharedFileCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FILE_CACHE_MAX_ENTRIES", "3000"))},
+        }
+    }
 
 # --- Celery ---------------------------------------------------------------------------------
 BROKER_DIR = DATA_DIR / "broker"
@@ -212,6 +227,9 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 # --- Search --------------------------------------------------------------------------------
 SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
 SEARCH_BACKEND_OPTIONS: dict = {}
+# Seconds one search request may run (engine, highlights, suggestions); past it the search is
+# stopped and answers 503 with Retry-After, so no query can hold a worker for minutes.
+SEARCH_TIME_BUDGET = float(os.environ.get("SEARCH_TIME_BUDGET", "1.5"))
 # How papers changed by ingestion reach the index: "celery" (the index queue), "sync", "off".
 SEARCH_AUTO_INDEX = os.environ.get("SEARCH_AUTO_INDEX", "celery")
 CELERY_TASK_ROUTES = {"search.tasks.*": {"queue": "index"}}
@@ -287,6 +305,10 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",  # the default
+        "coolpapers.api.schema.document_uri_too_long",
+    ],
 }
 
 # --- Production / security (coolpapers.ops) ------------------------------------------------
@@ -295,9 +317,27 @@ SPECTACULAR_SETTINGS = {
 # `make run` works on http://127.0.0.1.
 INSTALLED_APPS += ["coolpapers.ops"]
 SECURE = env_bool("DJANGO_SECURE", False)
+# The key .env.example ships with never runs anywhere; with DJANGO_SECURE=true the key must
+# pass `check --deploy` (50+ characters, 5+ distinct, no "django-insecure-" prefix).
+SECRET_KEY_PLACEHOLDER = "change-me-to-a-long-random-string"
+if os.environ.get("DJANGO_SECRET_KEY") == SECRET_KEY_PLACEHOLDER:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is the .env.example placeholder: set a random one "
+        '(python -c "import secrets; print(secrets.token_urlsafe(50))")'
+    )
 if SECURE:
     if not os.environ.get("DJANGO_SECRET_KEY"):
         raise ImproperlyConfigured("DJANGO_SECURE=true needs DJANGO_SECRET_KEY in the environment")
+    if (
+        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+    ):
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is too weak for DJANGO_SECURE=true: it needs "
+            f"{SECRET_KEY_MIN_LENGTH}+ characters, {SECRET_KEY_MIN_UNIQUE_CHARACTERS}+ distinct "
+            f"and no {SECRET_KEY_INSECURE_PREFIX!r} prefix"
+        )
     SECURE_SSL_REDIRECT = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes ask over plain HTTP inside the network
@@ -335,6 +375,28 @@ SEARCH_RATE = os.environ.get("SEARCH_RATE", "60/min")
 STAR_NUM_PROXIES = REST_FRAMEWORK["NUM_PROXIES"]
 STAR_RATE_LIMIT = int(os.environ.get("STAR_RATE_LIMIT", "30"))
 STAR_RATE_WINDOW = int(os.environ.get("STAR_RATE_WINDOW", "60"))
+# New browser ids (the cookie stars count by) per client address: a client that drops its
+# cookies gets at most this many extra stars per paper.
+STAR_BROWSER_RATE = os.environ.get("STAR_BROWSER_RATE", "20/h")
+# Sign-in throttling (django-axes) for the admin and every later login form: after
+# LOGIN_FAILURE_LIMIT failed passwords for one username from one address, that pair gets a
+# 429 (the right password too) until LOGIN_COOLOFF_SECONDS pass without another try.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("LOGIN_COOLOFF_SECONDS", "900")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "coolpapers.ops.ratelimit.request_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed sign-ins for this account from your address: try again in "
+    f"{math.ceil(AXES_COOLOFF_TIME.total_seconds() / 60)} minutes."
+)
 # Nothing reads task results. Without this every apply_async also subscribes to the result
 # backend, which during a Redis outage retries for 20 s and then leaves the process unable to
 # send any task until restarted; with it a send fails at once and the job waits (below).
@@ -353,3 +415,28 @@ CELERY_BEAT_SCHEDULE["repair-index"] = {
     "schedule": float(INDEX_REPAIR_INTERVAL),
 }
 CELERY_TASK_ROUTES["coolpapers.ops.tasks.repair_index"] = {"queue": "index"}
+# Queues by kind, so one kind of work never waits behind another (README, "Deployment"):
+# "celery" (the default) ingestion jobs and beat's small tasks, "index" the single index
+# writer, "related" and "semantic" keywords, related lists and embeddings, "llm" the coming
+# LLM tasks (nothing is routed there yet; the compute worker already consumes it).
+CELERY_TASK_ROUTES.update(
+    {
+        "coolpapers.related.tasks.*": {"queue": "related"},
+        "coolpapers.ops.tasks.repair_related": {"queue": "related"},
+        "coolpapers.semantic.tasks.*": {"queue": "semantic"},
+    }
+)
+CELERY_QUEUES_BY_KIND = ("celery", "index", "related", "semantic", "llm")
+# Running jobs whose worker died (lease lapsed, or no chunk stored for a long while) are sent
+# again by beat.
+CELERY_BEAT_SCHEDULE["resume-stranded-jobs"] = {
+    "task": "coolpapers.ops.tasks.resume_stranded_jobs",
+    "schedule": float(JOB_RESEND_INTERVAL),
+}
+# Papers whose keywords and related lists were lost with a task (crash, broker down) are
+# found and recomputed this often (seconds).
+RELATED_REPAIR_INTERVAL = int(os.environ.get("RELATED_REPAIR_INTERVAL", "600"))
+CELERY_BEAT_SCHEDULE["repair-related"] = {
+    "task": "coolpapers.ops.tasks.repair_related",
+    "schedule": float(RELATED_REPAIR_INTERVAL),
+}

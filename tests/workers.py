@@ -26,11 +26,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def start_worker(
     log: Path,
     *,
-    queues: str = "celery",
+    queues: str = "celery,related,semantic",
     concurrency: int = 1,
     env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
-    """`celery worker` on these queues, logging to `log`, against the test database."""
+    """`celery worker` on these queues (default: every one but the index's), logging to
+    `log`, against the test database."""
     return subprocess.Popen(
         [
             sys.executable,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.utils.html import escape
 
 from coolpapers.papers.category_spec import CategorySpec
 from coolpapers.papers.models import Paper
-from coolpapers.papers.text import squash
+from coolpapers.papers.text import clean_text, squash
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,34 @@ class FeedItem:
     day: date  # the list's day: a replacement is dated by this list, not its first one
 
 
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_clean(item) for item in value)
+    return value
+
+
+class CleanAtom1Feed(Atom1Feed):
+    """Atom whose every text is cleaned as ingestion cleans it: a control character that XML 1.0
+    cannot carry (in a paper stored before ingestion cleaned every field, in a search query)
+    would otherwise make the whole feed a 500."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.feed = _clean(self.feed)
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*args, **kwargs)
+        self.items[-1] = _clean(self.items[-1])
+
+
 class DailyListFeed(Feed):
     """Called with `listing=FeedList(...)`: the view resolves spec and day, the feed renders."""
 
-    feed_type = Atom1Feed
+    feed_type = CleanAtom1Feed
     author_name = "Cool Papers"
 
     def get_object(self, request, listing: FeedList) -> FeedList:

@@ -29,6 +29,7 @@ from coolpapers.browse.listing import BadParameter, DayCounts, DayFinder, Sort
 from coolpapers.browse.models import Star
 from coolpapers.browse.stars import (
     InvalidBrowserId,
+    browser_id,
     client_address,
     record_star,
     star_count,
@@ -157,6 +158,10 @@ def _preferences(request: HttpRequest) -> tuple[tuple[str, ...], tuple[str, ...]
     return keywords, liked
 
 
+# The query parameters of daily lists and their chunks (the page cache keys on them alone).
+LIST_PARAMS = ("date", "sort", "page", "kw", "like")
+
+
 def _resolve_day_list(request: HttpRequest, spec: CategorySpec, names: dict[str, str]) -> DayList:
     """Read date, sort and page; no date means the latest day with papers in the spec."""
     try:
@@ -226,7 +231,7 @@ def _chunk_context(day_list: DayList, page: listing.DayPage) -> dict:
 
 
 @require_GET
-@cached_page
+@cached_page(params=LIST_PARAMS)
 def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
     try:
         parsed, names = _parse_spec(spec)
@@ -263,7 +268,7 @@ def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
 
 
 @require_GET
-@cached_page
+@cached_page(params=LIST_PARAMS)
 def daily_chunk(request: HttpRequest, spec: str) -> HttpResponse:
     """The next 25 papers as an HTML fragment for htmx (same parameters as the list page).
 
@@ -377,7 +382,8 @@ def bibtex(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 @require_POST
 def star(request: HttpRequest, arxiv_id: str) -> JsonResponse:
-    """Count a click on [PDF] or [REL]: once per browser, paper and day; rate limited per IP."""
+    """Count a click on [PDF] or [REL]: once per browser (the id /csrf issued), paper and day;
+    rate limited per address. 403 without an id, so browse.js fetches /csrf and tries again."""
     wait = throttle(client_address(request.META))
     if wait:
         response = JsonResponse({"error": f"too many clicks; retry in {wait} s"}, status=429)
@@ -390,8 +396,9 @@ def star(request: HttpRequest, arxiv_id: str) -> JsonResponse:
     if not Paper.objects.filter(pk=paper_id).exists():
         return JsonResponse({"error": f"paper {paper_id} is not in our database"}, status=404)
     try:
-        counted = record_star(paper_id, request.POST.get("browser", ""), timezone.localdate())
+        browser = browser_id(request)
     except InvalidBrowserId as error:
-        return JsonResponse({"error": str(error)}, status=400)
+        return JsonResponse({"error": str(error)}, status=403)
+    counted = record_star(paper_id, browser, timezone.localdate())
     stars = Star.objects.filter(paper_id=paper_id).count()
     return JsonResponse({"paper": paper_id, "stars": stars, "counted": counted})

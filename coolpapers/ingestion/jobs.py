@@ -121,7 +121,9 @@ def _claim(job_id: int) -> IngestionJob:
     active = IngestionJob.objects.filter(
         pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING], cancel_requested=False
     )
-    claimed = active.filter(Q(lease_expires__isnull=True) | Q(lease_expires__lt=now)).update(
+    # A queued job's lease_expires is when beat counts its task lost (control.start_job).
+    free = Q(status=JobStatus.QUEUED) | Q(lease_expires__isnull=True) | Q(lease_expires__lt=now)
+    claimed = active.filter(free).update(
         status=JobStatus.RUNNING,
         started_at=Coalesce("started_at", Value(now)),
         error="",
@@ -154,6 +156,7 @@ def _store(job: IngestionJob, batch: Batch) -> None:
     rejected = [r for r in batch.records if isinstance(r, RejectedRecord)]
     with transaction.atomic():
         result = upsert_records(papers)
+        rejected += result.rejected  # records the database refused; the rest is stored
         job.created_count += len(result.created)
         job.updated_count += len(result.updated)
         job.unchanged_count += result.unchanged

@@ -2,24 +2,27 @@
 
 A record may come from a source that knows less than what is stored (a daily feed has no
 version dates, the corpus has no DOI): empty fields never erase stored ones, an older version
-never overwrites a newer one, and versions and announcements accumulate.
+never overwrites a newer one, and versions and announcements accumulate. A record the database
+refuses (build_record should have stopped it) is rejected alone; the rest of its batch is stored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 
 from coolpapers.ingestion.records import (
     ANNOUNCE_CROSS,
     ANNOUNCE_NEW,
     PaperRecord,
+    RejectedRecord,
 )
 from coolpapers.papers.models import (
     Announcement,
@@ -30,9 +33,14 @@ from coolpapers.papers.models import (
     Version,
 )
 from coolpapers.papers.schedule import announcement_date
-from coolpapers.papers.taxonomy import archive_of
+from coolpapers.papers.taxonomy import ARCHIVE_BY_CODE, CATEGORY_BY_CODE
 from coolpapers.papers.text import fold
 
+log = logging.getLogger(__name__)
+
+# What the database raises when it refuses the data itself (a NUL, a number out of range, a
+# constraint). Any other error (a lost connection, a deadlock) fails the batch, to be retried.
+REFUSALS = (DataError, IntegrityError)
 TEXT_FIELDS = (
     "title",
     "abstract",
@@ -82,6 +90,7 @@ class BatchResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
+    rejected: list[RejectedRecord] = field(default_factory=list)
 
     @property
     def changed_ids(self) -> list[str]:
@@ -207,15 +216,25 @@ def _load_states(ids: list[str]) -> tuple[dict[str, Paper], dict[str, PaperState
 
 
 def _ensure_categories(codes: set[str]) -> None:
-    """Unknown categories (new or misspelled in a source) are created under their archive."""
+    """Create the taxonomy's categories a database lacks (one loaded before the taxonomy grew).
+    build_record lets no other code through: any other is a bug, and fails the batch."""
     known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
     for code in sorted(codes - known):
-        archive_code = archive_of(code)
-        archive, _ = Archive.objects.get_or_create(
-            code=archive_code, defaults={"name": archive_code, "group": "Other", "active": False}
+        if code not in CATEGORY_BY_CODE:
+            raise ValueError(f"{code!r} is not an arXiv category")
+        category = CATEGORY_BY_CODE[code]
+        archive = ARCHIVE_BY_CODE[category.archive]
+        Archive.objects.get_or_create(
+            code=archive.code,
+            defaults={"name": archive.name, "group": archive.group, "active": archive.active},
         )
         Category.objects.get_or_create(
-            code=code, defaults={"name": code, "archive": archive, "active": False}
+            code=code,
+            defaults={
+                "name": category.name,
+                "archive_id": archive.code,
+                "active": category.active,
+            },
         )
 
 
@@ -234,94 +253,121 @@ def _apply(paper: Paper, pid: str, state: PaperState) -> None:
 
 
 def upsert_records(records: Sequence[PaperRecord]) -> BatchResult:
-    """Store a batch in one transaction; returns which papers were created or changed."""
-    result = BatchResult()
-    if not records:
-        return result
+    """Store a batch in one transaction; returns which papers were created, changed or refused.
+
+    When the database refuses the batch, it is redone one paper at a time, each in a savepoint,
+    so that only the papers it refuses are rejected (with the database's reason)."""
     by_id: dict[str, list[PaperRecord]] = {}
     for record in records:
         by_id.setdefault(record.arxiv_id, []).append(record)
+    if not by_id:
+        return BatchResult()
+    try:
+        with transaction.atomic():
+            return _upsert(by_id)
+    except REFUSALS as exc:
+        log.warning("the database refused a batch (%s); storing it paper by paper", exc)
+    result = BatchResult()
+    for pid, recs in by_id.items():
+        try:
+            with transaction.atomic():
+                one = _upsert({pid: recs})
+        except REFUSALS as exc:
+            result.rejected.append(_refused(pid, exc))
+            continue
+        result.created += one.created
+        result.updated += one.updated
+        result.unchanged += one.unchanged
+    return result
+
+
+def _refused(pid: str, exc: Exception) -> RejectedRecord:
+    first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+    return RejectedRecord(pid, f"refused by the database: {type(exc).__name__}: {first_line}")
+
+
+def _upsert(by_id: dict[str, list[PaperRecord]]) -> BatchResult:
+    """Merge each paper's records into what is stored and write the papers that changed."""
+    result = BatchResult()
     ids = list(by_id)
+    papers, stored = _load_states(ids)
+    new_states: dict[str, PaperState] = {}
+    for pid, recs in by_id.items():
+        state = stored.get(pid)
+        for record in recs:
+            state = merge(state, record)
+        assert state is not None
+        if pid in stored and state.digest() == papers[pid].content_hash:
+            result.unchanged += 1
+            continue
+        new_states[pid] = state
+    if not new_states:
+        return result
 
-    with transaction.atomic():
-        papers, stored = _load_states(ids)
-        new_states: dict[str, PaperState] = {}
-        for pid, recs in by_id.items():
-            state = stored.get(pid)
-            for record in recs:
-                state = merge(state, record)
-            assert state is not None
-            if pid in stored and state.digest() == papers[pid].content_hash:
-                result.unchanged += 1
-                continue
-            new_states[pid] = state
-        if not new_states:
-            return result
+    _ensure_categories({code for s in new_states.values() for code in s.categories})
+    to_create: list[Paper] = []
+    to_update: list[Paper] = []
+    for pid, state in new_states.items():
+        if pid in papers:
+            paper = papers[pid]
+            _apply(paper, pid, state)
+            to_update.append(paper)
+            result.updated.append(pid)
+        else:
+            paper = Paper()
+            _apply(paper, pid, state)
+            to_create.append(paper)
+            result.created.append(pid)
+    now = datetime.now(UTC)
+    for paper in to_create:
+        paper.created_at = paper.modified_at = now
+    Paper.objects.bulk_create(to_create, batch_size=500)
+    if to_update:
+        for paper in to_update:
+            paper.modified_at = now
+        Paper.objects.bulk_update(
+            to_update,
+            [
+                *TEXT_FIELDS,
+                "authors",
+                "authors_search",
+                "primary_category",
+                "version",
+                "submitted",
+                "updated",
+                "announced",
+                "content_hash",
+                "modified_at",
+            ],
+            batch_size=500,
+        )
+        updated_ids = [p.arxiv_id for p in to_update]
+        PaperCategory.objects.filter(paper_id__in=updated_ids).delete()
+        Version.objects.filter(paper_id__in=updated_ids).delete()
+        Announcement.objects.filter(paper_id__in=updated_ids).delete()
 
-        _ensure_categories({code for s in new_states.values() for code in s.categories})
-        to_create: list[Paper] = []
-        to_update: list[Paper] = []
-        for pid, state in new_states.items():
-            if pid in papers:
-                paper = papers[pid]
-                _apply(paper, pid, state)
-                to_update.append(paper)
-                result.updated.append(pid)
-            else:
-                paper = Paper()
-                _apply(paper, pid, state)
-                to_create.append(paper)
-                result.created.append(pid)
-        now = datetime.now(UTC)
-        for paper in to_create:
-            paper.created_at = paper.modified_at = now
-        Paper.objects.bulk_create(to_create, batch_size=500)
-        if to_update:
-            for paper in to_update:
-                paper.modified_at = now
-            Paper.objects.bulk_update(
-                to_update,
-                [
-                    *TEXT_FIELDS,
-                    "authors",
-                    "authors_search",
-                    "primary_category",
-                    "version",
-                    "submitted",
-                    "updated",
-                    "announced",
-                    "content_hash",
-                    "modified_at",
-                ],
-                batch_size=500,
-            )
-            updated_ids = [p.arxiv_id for p in to_update]
-            PaperCategory.objects.filter(paper_id__in=updated_ids).delete()
-            Version.objects.filter(paper_id__in=updated_ids).delete()
-            Announcement.objects.filter(paper_id__in=updated_ids).delete()
-
-        PaperCategory.objects.bulk_create(
-            [
-                PaperCategory(paper_id=pid, category_id=code, position=i)
-                for pid, state in new_states.items()
-                for i, code in enumerate(state.categories)
-            ],
-            batch_size=1000,
-        )
-        Version.objects.bulk_create(
-            [
-                Version(paper_id=pid, number=n, submitted=sub, size=size)
-                for pid, state in new_states.items()
-                for n, (sub, size) in sorted(state.versions.items())
-            ],
-            batch_size=1000,
-        )
-        Announcement.objects.bulk_create(
-            [
-                Announcement(paper_id=pid, date=day, kind=kind)
-                for pid, state in new_states.items()
-                for day, kind in sorted(state.announcements.items())
-            ],
-            batch_size=1000,
-        )
+    PaperCategory.objects.bulk_create(
+        [
+            PaperCategory(paper_id=pid, category_id=code, position=i)
+            for pid, state in new_states.items()
+            for i, code in enumerate(state.categories)
+        ],
+        batch_size=1000,
+    )
+    Version.objects.bulk_create(
+        [
+            Version(paper_id=pid, number=n, submitted=sub, size=size)
+            for pid, state in new_states.items()
+            for n, (sub, size) in sorted(state.versions.items())
+        ],
+        batch_size=1000,
+    )
+    Announcement.objects.bulk_create(
+        [
+            Announcement(paper_id=pid, date=day, kind=kind)
+            for pid, state in new_states.items()
+            for day, kind in sorted(state.announcements.items())
+        ],
+        batch_size=1000,
+    )
     return result

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from coolpapers.papers.text import clean_text
+
 ANNOUNCE_NEW = "new"
 ANNOUNCE_CROSS = "cross"
 ANNOUNCE_REPLACE = "replace"
@@ -48,6 +50,11 @@ class RejectedRecord:
 
     identifier: str  # the arXiv id when known, else the position in the source
     reason: str
+
+    def __post_init__(self) -> None:
+        # Both may quote the source (a raw id, a bad value) and end up in the job's log.
+        self.identifier = clean_text(str(self.identifier))
+        self.reason = clean_text(self.reason)
 
 
 class SourceError(Exception):

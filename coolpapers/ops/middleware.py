@@ -17,6 +17,7 @@ from django.urls import reverse
 from coolpapers.browse.stars import client_address
 from coolpapers.ingestion.control import QueueUnavailable
 from coolpapers.ops.ratelimit import hit
+from search.backends.base import SearchTimeout
 
 log = logging.getLogger(__name__)
 
@@ -98,12 +99,17 @@ class ServiceUnavailableMiddleware:
         if isinstance(exception, OperationalError | InterfaceError):
             log.warning("database unavailable for %s: %s", request.path, exception)
             return database_unavailable(request)
+        if isinstance(exception, SearchTimeout):  # past SEARCH_TIME_BUDGET (the API's search)
+            log.warning("search stopped for %s: %s", request.get_full_path()[:300], exception)
+            return database_unavailable(request, str(exception))
         return None
 
 
-def database_unavailable(request: HttpRequest) -> HttpResponse:
+def database_unavailable(
+    request: HttpRequest,
+    message: str = "The database is unreachable; please try again in a minute.",
+) -> HttpResponse:
     """503 in the client's language: JSON for the API, a small page (no database) otherwise."""
-    message = "The database is unreachable; please try again in a minute."
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": message}, status=503)
     else:

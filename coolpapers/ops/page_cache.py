@@ -6,18 +6,24 @@ Pages hold nothing per reader: the CSRF token comes from /csrf when a script nee
 the formulas setting is read from its cookie by math.js. The cache key holds a stamp that
 ingestion, new keywords and related lists, and staff notes change (`invalidate`), so new
 data shows at once. With the cache down (Redis stopped) every request simply renders.
+
+A page depends on its path and the query parameters its view declares, nothing else: the
+view sees only those (the last value of each) and the key is made of them in a fixed order,
+so junk or repeated parameters, their order or their percent-encoding never make another
+cache entry.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 STAMP_KEY = "pages:stamp"
 _KEPT_HEADERS = ("Content-Type", "Content-Language", "Link")
@@ -28,10 +34,12 @@ def _timeout() -> int:
 
 
 def _stamp() -> int:
+    """The current stamp. A lost one (a cache culled, flushed or restarted) starts again from
+    the clock, above every stamp before it, so pages stored under an old stamp never return."""
     stamp = cache.get(STAMP_KEY)
     if stamp is None:
-        cache.add(STAMP_KEY, 1, None)
-        stamp = cache.get(STAMP_KEY, 1)
+        cache.add(STAMP_KEY, time.time_ns(), None)
+        stamp = cache.get(STAMP_KEY, 0)
     return stamp
 
 
@@ -40,19 +48,38 @@ def invalidate(**_: Any) -> None:
     try:
         cache.incr(STAMP_KEY)
     except ValueError:
-        cache.add(STAMP_KEY, 2, None)
+        cache.add(STAMP_KEY, time.time_ns(), None)
+
+
+def _canonical_query(request: HttpRequest, params: tuple[str, ...]) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for name in params:
+        if name in request.GET:
+            query[name] = request.GET[name]
+    query._mutable = False
+    return query
 
 
 def _key(request: HttpRequest) -> str:
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    url = f"{request.path}?{request.GET.urlencode()}"
+    digest = hashlib.sha256(url.encode()).hexdigest()[:32]
     return f"page:{_stamp()}:{digest}"
 
 
-def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve GET/HEAD 200s of `view` from the cache; anything else renders every time."""
+def cached_page(
+    view: Callable[..., HttpResponse] | None = None, *, params: tuple[str, ...] = ()
+) -> Any:
+    """Serve GET/HEAD 200s of `view` from the cache; anything else renders every time.
+
+    `@cached_page(params=("date", "page"))` names the query parameters the view reads; it
+    gets a request.GET with those alone, so key and page cannot disagree.
+    """
+    if view is None:
+        return lambda view: cached_page(view, params=params)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.GET = _canonical_query(request, params)
         timeout = _timeout()
         if request.method not in ("GET", "HEAD") or timeout <= 0:
             return view(request, *args, **kwargs)

@@ -1,20 +1,57 @@
-"""Beat's safety nets: jobs saved while the broker was down, index updates that were lost."""
+"""Beat's safety nets: jobs saved while the broker was down or stranded by a dead worker,
+index updates and related lists that were lost."""
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
+from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
-from coolpapers.ingestion.control import QueueUnavailable, start_job
+from coolpapers.ingestion.control import (
+    JobStateError,
+    QueueUnavailable,
+    resume_job,
+    start_job,
+    stranded_jobs,
+)
 from coolpapers.ingestion.models import IngestionJob, JobStatus
+from coolpapers.papers.models import Paper
 from search.backends.base import IndexUnavailable
 from search.indexing import compare_index, repair
 
 log = logging.getLogger(__name__)
+
+# Seconds between tries of a follow-up task's send while the broker is unreachable (a Redis
+# restart takes a few seconds); about 7 s in all, then the repair sweeps take over.
+SEND_RETRY_DELAYS = (0.5, 1.5, 5.0)
+
+
+def send_or_leave_to_sweep(task: Task, args: list[Any], what: str) -> bool:
+    """Send the follow-up task of a stored batch (index update, related lists), retrying a
+    broker error a few times; then log and return False instead of raising.
+
+    The batch is committed by then: raising would fail the ingestion job for work that
+    repair_index and repair_related redo anyway.
+    """
+    for delay in SEND_RETRY_DELAYS:
+        try:
+            task.apply_async(args=args)
+            return True
+        except OperationalError:
+            time.sleep(delay)
+    try:
+        task.apply_async(args=args)
+    except OperationalError as exc:
+        log.warning("%s not sent, left to the repair sweep: %s", what, exc)
+        return False
+    return True
 
 
 @shared_task
@@ -65,3 +102,78 @@ def repair_index() -> int:
         len(differences.orphans),
     )
     return repair(differences)
+
+
+@shared_task
+def resume_stranded_jobs() -> int:
+    """Send again the jobs whose worker died (or whose task was lost); returns how many.
+
+    A killed worker's job stays "running" with a lease nobody renews; on the filesystem broker
+    its message is gone, on Redis it comes back only after the visibility timeout. A job sent
+    twice still runs once (the lease), and resumes from its checkpoint. A stranded job that
+    staff asked to cancel is cancelled.
+    """
+    from coolpapers.semantic.jobs import resume_stalled
+
+    stranded_jobs().filter(cancel_requested=True).update(
+        status=JobStatus.CANCELLED, finished_at=timezone.now(), lease_expires=None
+    )
+    sent = 0
+    for job in stranded_jobs().order_by("pk"):
+        log.warning("job #%s is stranded (%s, lease lapsed): sending it again", job.pk, job.status)
+        try:
+            resume_job(job)  # outside a transaction on_commit sends at once
+        except JobStateError:
+            continue  # taken or resumed meanwhile
+        except QueueUnavailable:
+            break
+        sent += 1
+    return sent + resume_stalled()
+
+
+def related_backlog() -> int | None:
+    """Messages waiting in the related queue (None: the broker cannot say)."""
+    from coolpapers.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            # Not passive: Redis reports an empty queue as missing.
+            return conn.default_channel.queue_declare(queue="related").message_count
+    except Exception:  # any broker error: the length is unknown, the sweep waits
+        log.warning("related repair: queue length unknown", exc_info=True)
+        return None
+
+
+@shared_task
+def repair_related() -> int:
+    """Recompute papers whose keywords or related lists are missing or stale; returns how many.
+
+    A worker killed mid-chunk on the filesystem broker, or a broker down when a batch's
+    update was sent, leaves papers without lists for good. The sweep runs only when the
+    related queue is empty and no rebuild is pending (queued work would redo the same papers),
+    and skips papers changed in the last interval, whose update may be under way.
+    """
+    if settings.RELATED_AUTO != "celery":
+        return 0
+    from coolpapers.related import services, store
+    from coolpapers.related.tasks import dispatch_chunks
+
+    if (store.model_dir() / store.REBUILD_MARKER).exists() or related_backlog() != 0:
+        return 0
+    cutoff = timezone.now() - timedelta(seconds=settings.RELATED_REPAIR_INTERVAL)
+    version = store.current_version() or ""
+    stale = (
+        Paper.objects.filter(modified_at__lt=cutoff)
+        .filter(
+            Q(related_state__isnull=True)
+            | ~Q(related_state__content_hash=F("content_hash"))
+            | ~Q(related_state__model_version=version)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    ids = list(stale)
+    if ids:
+        log.warning("related repair: %d papers without current lists", len(ids))
+        dispatch_chunks(list(services.chunks(ids, services.CHUNK)))
+    return len(ids)

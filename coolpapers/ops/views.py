@@ -1,5 +1,6 @@
 """/healthz: one JSON answer for load balancers, orchestrators and people; /csrf: the token
-the site's scripts send with their POSTs (pages are cached, so they cannot carry one)."""
+the site's scripts send with their POSTs and the browser id stars count by (pages are cached,
+so they cannot carry either)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.middleware.csrf import get_token
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from coolpapers.browse.stars import issue_browser_id
 from coolpapers.ops.health import check_all
 
 
@@ -30,5 +32,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def csrf(request: HttpRequest) -> JsonResponse:
     """A CSRF token for this browser (and its cookie, set by the CSRF middleware). A script
-    of another site cannot read it: the same-origin policy keeps the response from it."""
-    return JsonResponse({"token": get_token(request)})
+    of another site cannot read it: the same-origin policy keeps the response from it.
+
+    A browser without one also gets its id for stars, as a signed HttpOnly cookie."""
+    response = JsonResponse({"token": get_token(request)})
+    issue_browser_id(request, response)
+    return response

@@ -304,9 +304,9 @@ ALIASES: dict[str, str] = {
 }
 
 
-def archive_of(category_code: str) -> str:
-    """The archive a category belongs to, so an unknown category can still be filed."""
-    return category_code.partition(".")[0]
+# Lookups by code; a category code outside CATEGORIES is not arXiv's, and ingestion rejects it.
+ARCHIVE_BY_CODE: dict[str, ArchiveDef] = {a.code: a for a in ARCHIVES}
+CATEGORY_BY_CODE: dict[str, CategoryDef] = {c.code: c for c in CATEGORIES}
 
 
 def load_taxonomy(archive_model: type[Model], category_model: type[Model]) -> tuple[int, int]:

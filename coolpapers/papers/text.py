@@ -1,4 +1,5 @@
-"""Small text helpers shared by ingestion and search: whitespace and accent folding."""
+"""Small text helpers shared by ingestion, search and feeds: cleaning, whitespace and accent
+folding."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import re
 import unicodedata
 
 _WS = re.compile(r"\s+")
+# What no stored or served text may hold: C0 controls but tab, newline and carriage return, DEL,
+# C1 controls, surrogates (only lone ones survive decoding) and the non-characters U+FFFE/U+FFFF.
+# PostgreSQL refuses NUL; XML 1.0 (every Atom feed) refuses the C0 controls, surrogates and
+# U+FFFE/U+FFFF; the rest is never meant as text (a DEL where TeX had \", C1 from a bad decode).
+_UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # TeX accent commands as arXiv writes them in author names: \"o, {\"o}, \'{e}, \c{c}, \ss ...
 _TEX_ACCENT = re.compile(
     r"\{?\\([\"'`^~=.]|[uvHckr](?=[{\s]))\s*\{?(\\i(?![A-Za-z])|[A-Za-z])\}?\}?"
@@ -50,6 +56,26 @@ _FOLD_LETTERS = str.maketrans(
 )
 
 
+def _replacement(match: re.Match[str]) -> str:
+    char = match.group()
+    if "\ud800" <= char <= "\udfff":
+        return "\ufffd"  # a broken character is marked, not silently joined to its neighbours
+    return " " if char.isspace() else ""  # form feed, vertical tab, NEL separate words
+
+
+def clean_text(text: str) -> str:
+    """The one normalisation of text from outside: NFC, line ends as \\n, control characters and
+    lone surrogates gone, so no field can break the database or an XML feed."""
+    if not text:
+        return text
+    if text.isascii() and text.isprintable():
+        return text  # the common case, unchanged by everything below
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _UNCLEAN.sub(_replacement, text)
+    return unicodedata.normalize("NFC", text)
+
+
 def squash(text: str | None) -> str:
     """Collapse runs of whitespace (arXiv wraps titles and abstracts at 80 columns)."""
     return _WS.sub(" ", text or "").strip()
@@ -75,3 +101,10 @@ def fold(text: str) -> str:
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     stripped = stripped.translate(_FOLD_LETTERS)
     return squash(stripped).lower()
+
+
+def fold_word(word: str) -> str:
+    """One word's accents folded as `fold` folds them (the search engines' per-token fold):
+    NFKD without combining marks, then the letters NFKD keeps whole (ß, ø, ł, æ)."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD_LETTERS)

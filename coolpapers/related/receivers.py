@@ -13,9 +13,12 @@ from django.conf import settings
 def relate_changed_papers(sender: Any, paper_ids: list[str], **kwargs: Any) -> None:
     mode = getattr(settings, "RELATED_AUTO", "celery")
     if mode == "celery":
+        from coolpapers.ops.tasks import send_or_leave_to_sweep
         from coolpapers.related.tasks import update_related_task
 
-        update_related_task.apply_async(args=[list(paper_ids)])
+        # A broker outage must not fail the job whose batch is stored: repair_related
+        # catches up.
+        send_or_leave_to_sweep(update_related_task, [list(paper_ids)], "related update")
     elif mode == "sync":
         from coolpapers.related.services import update_papers
 

@@ -78,7 +78,7 @@ def _chunk_context(arxiv_id: str, page: RelatedPage, full_count: int) -> dict:
 
 
 @require_GET
-@cached_page
+@cached_page(params=("page",))
 def related(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     canonical = _canonical_id(request, arxiv_id, "related:related")
     if isinstance(canonical, HttpResponse):
@@ -107,7 +107,7 @@ def related(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 
 @require_GET
-@cached_page
+@cached_page(params=("page", "embed"))
 def related_chunk(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """A chunk of related papers for htmx; `?embed=1` is the paper page's section."""
     canonical = _canonical_id(request, arxiv_id, "related:chunk")

@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from coolpapers.ingestion.control import JobStateError
 from coolpapers.ingestion.models import JobStatus
 from coolpapers.semantic import encoder, services, store
-from coolpapers.semantic.models import EmbeddingChunk, EmbeddingJob
+from coolpapers.semantic.models import EmbeddingChunk, EmbeddingJob, PaperEmbedding
 
 log = logging.getLogger(__name__)
 
 CHUNK = 256  # papers per chunk task: about 10 s of a worker's time
+# An active job when no paper was embedded for this long: its tasks were lost.
+STALLED_AFTER = timedelta(minutes=15)
 
 
 def start(job: EmbeddingJob, send: Callable[[int, int], object]) -> None:
@@ -41,6 +44,33 @@ def start(job: EmbeddingJob, send: Callable[[int, int], object]) -> None:
         job.refresh_from_db()
         run = job.run
     transaction.on_commit(lambda: send(job.pk, run))
+
+
+def resume_stalled() -> int:
+    """Plan again the active jobs whose tasks were lost; returns how many.
+
+    A worker killed on the filesystem broker loses its task (Redis gives it back after the
+    visibility timeout): the job stays queued or running with nothing embedding. When no
+    paper was embedded for STALLED_AFTER, such a job gets a new run, which plans from the
+    papers still stale, so nothing is embedded twice and chunks of the old run do nothing.
+    """
+    from coolpapers.semantic.tasks import start as send
+
+    cutoff = timezone.now() - STALLED_AFTER
+    latest = PaperEmbedding.objects.aggregate(latest=Max("computed_at"))["latest"]
+    if latest is not None and latest >= cutoff:
+        return 0
+    resumed = 0
+    for job in EmbeddingJob.objects.filter(
+        status__in=[JobStatus.QUEUED, JobStatus.RUNNING], created_at__lt=cutoff
+    ).exclude(started_at__gte=cutoff):
+        if EmbeddingJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=JobStatus.QUEUED
+        ):
+            log.warning("embedding job %s stalled: planned again", job.pk)
+            send(job)
+            resumed += 1
+    return resumed
 
 
 def cancel(job: EmbeddingJob) -> None:

@@ -69,3 +69,38 @@ def test_feed_escapes_markup_in_abstracts(client, sample_papers):
     _, entries = entries_of(client.get("/arxiv/cs.CL/feed"))
     summaries = [e.find(f"{ATOM}summary").text for e in entries]
     assert "Bounds for $a&lt;b$ &amp; &lt;script&gt;x&lt;/script&gt;" in summaries
+
+
+HOSTILE_TEXT = dict(
+    title="Bell\x07 and\x0bvertical tab\x1b[31m",
+    abstract="Form\x0cfeed and a non-character\ufffe here.",
+    authors=["Esc\x1bAuthor", "Del\x7f Roe", "Back\x08space"],
+)
+
+
+def hostile_paper(paper: Paper) -> Paper:
+    """A paper stored before ingestion cleaned every field, with control characters in it (any
+    but NUL, which PostgreSQL never stored)."""
+    for name, value in HOSTILE_TEXT.items():
+        setattr(paper, name, value)
+    paper.save()
+    return paper
+
+
+def test_stored_control_characters_never_break_a_feed(client, sample_papers):
+    paper = hostile_paper(Paper.objects.filter(category_links__category_id="cs.CL").first())
+    Announcement.objects.filter(date__gt=paper.announcements.get().date).delete()
+    _, entries = entries_of(client.get("/arxiv/cs.CL/feed"))
+    entry = next(e for e in entries if e.findtext(f"{ATOM}id").endswith(paper.pk))
+    assert entry.findtext(f"{ATOM}title") == "Bell and vertical tab[31m"
+    assert entry.find(f"{ATOM}author/{ATOM}name").text == "EscAuthor, Del Roe, Backspace"
+    assert entry.find(f"{ATOM}summary").text == "Form feed and a non-character here."
+
+
+def test_stored_control_characters_never_break_a_search_feed(client, index):
+    _, entries = entries_of(client.get("/arxiv/search/feed", {"q": "vision"}))
+    paper = hostile_paper(Paper.objects.get(pk=entries[0].findtext(f"{ATOM}id").rsplit("/", 1)[1]))
+    _, entries = entries_of(client.get("/arxiv/search/feed", {"q": "vision"}))
+    assert entries[0].findtext(f"{ATOM}title") == "Bell and vertical tab[31m"
+    assert entries[0].find(f"{ATOM}author/{ATOM}name").text == "EscAuthor, Del Roe, Backspace"
+    assert paper.title == HOSTILE_TEXT["title"]  # stored as it was: only the feed cleans it

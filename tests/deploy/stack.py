@@ -30,7 +30,8 @@ from tests.conftest import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-APP_SERVICES = ("web", "worker", "index-worker", "beat")
+APP_SERVICES = ("web", "worker", "compute-worker", "index-worker", "beat")
+WORKERS = ("worker", "compute-worker", "index-worker")
 DATA_MOUNT = "/data"
 REDIS_SERVER = shutil.which("redis-server")
 

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.management import get_commands
 from gunicorn.config import KNOWN_SETTINGS
 
-from tests.deploy.stack import APP_SERVICES, DATA_MOUNT, ROOT, command, compose
+from tests.deploy.stack import APP_SERVICES, DATA_MOUNT, ROOT, WORKERS, command, compose
 
 SETTINGS_FILE = ROOT / "coolpapers" / "settings.py"
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
@@ -117,18 +117,78 @@ def test_published_port_and_health_probe_match_the_bind_address():
 # --- Celery -----------------------------------------------------------------------------------
 
 
-def test_workers_serve_every_queue_tasks_are_routed_to():
+def served_queues() -> dict[str, set[str]]:
     served: dict[str, set[str]] = {}
-    for service in ("worker", "index-worker"):
+    for service in WORKERS:
         app, sub, options = celery_options(service)
         assert (app, sub) == ("coolpapers", "worker")
         served[service] = set(options["queues"])
+    return served
+
+
+def test_workers_serve_every_queue_tasks_are_routed_to():
+    served = served_queues()
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
     from coolpapers.celery import app
 
     default = app.conf.task_default_queue
-    assert served["worker"] == {default}
-    assert served["index-worker"] == routed == {"index"}
+    every = set().union(*served.values())
+    assert every == {default, *routed} | {"llm"} == set(settings.CELERY_QUEUES_BY_KIND)
+    assert served["index-worker"] == {"index"}
+
+
+def test_queues_by_kind_so_ingestion_never_waits_behind_related_work():
+    """Issue 20, finding 8: one kind of work per queue, and ingestion on a worker of its own
+    (348 related chunks once held two ingestion jobs for an hour)."""
+    from coolpapers.celery import app
+    from coolpapers.ingestion.tasks import run_ingestion_job
+    from coolpapers.ops.tasks import repair_related, resume_stranded_jobs, send_waiting_jobs
+    from coolpapers.related.tasks import (
+        compute_related_chunk_task,
+        rebuild_related_task,
+        update_related_task,
+    )
+    from coolpapers.semantic.tasks import embed_chunk_task, plan_embedding_job
+    from search.tasks import index_papers_task
+
+    def queue(task) -> str:
+        route = app.amqp.router.route({}, task.name)
+        return route["queue"].name
+
+    expected = {
+        run_ingestion_job: "celery",
+        send_waiting_jobs: "celery",
+        resume_stranded_jobs: "celery",
+        update_related_task: "related",
+        compute_related_chunk_task: "related",
+        rebuild_related_task: "related",
+        repair_related: "related",
+        plan_embedding_job: "semantic",
+        embed_chunk_task: "semantic",
+        index_papers_task: "index",
+    }
+    assert {task.name: queue(task) for task in expected} == {
+        task.name: name for task, name in expected.items()
+    }
+    served = served_queues()
+    owners = {q: [s for s in WORKERS if q in served[s]] for q in settings.CELERY_QUEUES_BY_KIND}
+    assert owners["celery"] == ["worker"]  # ingestion shares its worker with no bulk work
+    assert "related" not in served["worker"] and "semantic" not in served["worker"]
+    assert owners["related"] == owners["semantic"] == ["compute-worker"]
+
+
+def test_embedded_runner_starts_the_same_workers_as_compose():
+    """`make run` runs the same workers, on the same queues, as compose."""
+    from coolpapers.ingestion.management.commands.run_site import commands
+
+    def queues(argv: list[str]) -> tuple[str, set[str]]:
+        name = argv[argv.index("--hostname") + 1].partition("@")[0]
+        return name, set(argv[argv.index("--queues") + 1].split(","))
+
+    embedded = dict(
+        queues(argv) for argv in commands("127.0.0.1", 8000, 1).values() if "worker" in argv
+    )
+    assert embedded == dict(queues(command(service)) for service in WORKERS)
 
 
 def test_index_queue_has_a_single_writer_process():
@@ -137,7 +197,7 @@ def test_index_queue_has_a_single_writer_process():
 
 
 def test_worker_health_probes_ping_their_own_worker():
-    for service in ("worker", "index-worker"):
+    for service in WORKERS:
         argv = command(service)
         prefix, _, host = argv[argv.index("--hostname") + 1].partition("@")
         assert host == "%h"  # the container's host name, which $HOSTNAME holds
@@ -189,6 +249,9 @@ def test_database_and_redis_urls_point_at_their_services():
     assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     redis_command = shlex.split(services["redis"]["command"])
     assert redis_command[redis_command.index("--appendonly") + 1] == "yes"  # queued jobs persist
+    # Bounded memory that evicts only keys with a TTL (cache entries), never queued tasks.
+    assert redis_command[redis_command.index("--maxmemory") + 1].endswith("mb")
+    assert redis_command[redis_command.index("--maxmemory-policy") + 1] == "volatile-lru"
     assert "redis-data:/data" in services["redis"]["volumes"]
 
 

@@ -107,7 +107,7 @@ def test_stack_ingests_serves_and_rides_out_a_redis_outage(
     )
     # This process reads the index the stack's index worker writes.
     settings.SEARCH_BACKEND_OPTIONS = {"path": str(tmp_path / "data" / "index" / "whoosh")}
-    stack.start("web", "worker", "index-worker", "beat")
+    stack.start("web", "worker", "compute-worker", "index-worker", "beat")
     client = httpx.Client(base_url=stack.url, timeout=30)
     try:
         stack.wait_until_serving()
@@ -137,7 +137,8 @@ def test_stack_ingests_serves_and_rides_out_a_redis_outage(
         second = last_job()
         wait_for(lambda: succeeded(second), 90, lambda: f"job #{second.pk}; {stack.log('worker')}")
         assert compare_index().missing
-        # The jobs chained keywords and related lists (RELATED_AUTO=celery). Redis stops once
+        # The jobs chained keywords and related lists (RELATED_AUTO=celery, on the compute
+        # worker). Redis stops once
         # they are done: a worker that loses Redis while acknowledging a task dies in kombu
         # ("Unrecoverable error") and relies on its supervisor (compose: restart) to come back;
         # Stack restarts it the same way. Beat's task every 2 s keeps that window open anyway.

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from coolpapers.browse.models import Star
+from coolpapers.browse.stars import BROWSER_COOKIE
 from coolpapers.ingestion import tasks
 from coolpapers.ingestion.jobs import run_job
 from coolpapers.ingestion.models import IngestionJob, JobStatus
@@ -58,6 +59,7 @@ REJECTED_RECORDS = [
     ("nested.jsonl", b"[" * 100_000 + b"]" * 100_000 + b"\n", "line 2"),
     ("path-ids.jsonl", record(id="../../etc/passwd") + record(id="hep-th/../../x"), "is not an arXiv id"),
     ("surrogate.jsonl", record(id="2401.00005", title="@").replace(b'"@"', b'"\\ud800"'), "unpaired surrogate"),
+    ("fake-category.jsonl", record(id="2401.00006", categories=["cs.FAKE", "made.up"], primary_category=None), "is not an arXiv category"),
 ]  # fmt: skip
 
 
@@ -110,10 +112,23 @@ def test_hostile_records_are_rejected_and_the_rest_goes_on(staff, name, content,
 
 
 def test_control_characters_are_dropped_before_storing(staff):
-    upload(staff, "control.jsonl", record(id="2401.00004", title="Bell\x07 nul\x00 \x1b[31mred"))
+    hostile = record(
+        id="2401.00004",
+        title="Bell\x07 nul\x00 \x1b[31mred",
+        authors=["Nul\x00Author", "C1\x9f Roe"],
+        categories=["cs.CV\x00"],
+        primary_category=None,
+        comment="12\x00 pages\x85",
+    )
+    job = upload(staff, "control.jsonl", record() + hostile)
 
-    title = Paper.objects.get().title
-    assert not any(ord(c) < 32 for c in title)
+    assert job.status == JobStatus.SUCCEEDED and job.created_count == 2, job.log
+    paper = Paper.objects.get(pk="2401.00004")
+    assert paper.title == "Bell nul [31mred"
+    assert paper.authors == ["NulAuthor", "C1 Roe"] and paper.category_codes == ["cs.CV"]
+    assert paper.comments == "12 pages"
+    feed = Client().get("/arxiv/cs.CV/feed")
+    assert feed.status_code == 200 and b"NulAuthor, C1 Roe" in feed.content
 
 
 def test_an_upload_name_cannot_leave_the_upload_directory(staff, settings):
@@ -170,12 +185,15 @@ def test_markup_in_a_query_is_shown_escaped(client, index):
     "browser_id", ["", "\x00" * 20, "x" * 10_000, "../../etc/passwd", "<b>idididididididid</b>"]
 )
 def test_hostile_star_clicks_are_refused_and_not_stored(papers, browser_id):
+    """The browser id is the server's signed cookie: a forged cookie is refused, and an id in
+    the body (what browse.js sent before) is not read at all."""
     client = Client(enforce_csrf_checks=True)
     paper = Paper.objects.order_by("pk").first().pk
     token = client.get("/csrf").json()["token"]  # as browse.js gets it
+    client.cookies[BROWSER_COOKIE] = browser_id
     response = client.post(f"/arxiv/{paper}/star", {"browser": browser_id}, HTTP_X_CSRFTOKEN=token)
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert not Star.objects.exists()
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from coolpapers.ingestion import tasks
 from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
@@ -131,7 +134,10 @@ def test_list_shows_status_progress_and_the_failure_cause(admin_client):
 
 def test_cancel_retry_and_resume_actions(admin_client, queued, django_capture_on_commit_callbacks):
     running = IngestionJob.objects.create(
-        kind=JobKind.FILE, params={"path": "/x"}, status=JobStatus.RUNNING
+        kind=JobKind.FILE,
+        params={"path": "/x"},
+        status=JobStatus.RUNNING,
+        lease_expires=timezone.now() + timedelta(minutes=2),  # its worker is alive
     )
     failed = IngestionJob.objects.create(
         kind=JobKind.FILE,
@@ -162,7 +168,38 @@ def test_cancel_retry_and_resume_actions(admin_client, queued, django_capture_on
     response = admin_client.post(
         url, {"action": "resume_selected", "_selected_action": [failed.pk]}, follow=True
     )
-    assert "only failed or cancelled jobs resume" in response.content.decode()
+    assert "only failed, cancelled or stranded jobs" in response.content.decode()
+
+
+def test_a_stranded_running_job_resumes_or_cancels_from_the_admin(
+    admin_client, queued, django_capture_on_commit_callbacks
+):
+    """Issue 20, finding 6: a job whose worker was killed stayed "running" past its lease;
+    resume refused it and cancel only set a flag nobody would read."""
+    lapsed = timezone.now() - timedelta(seconds=5)
+    stranded, other = (
+        IngestionJob.objects.create(
+            kind=JobKind.FILE,
+            params={"path": "/x"},
+            status=JobStatus.RUNNING,
+            checkpoint={"file": 0, "record": 50},
+            lease_expires=lapsed,
+        )
+        for _ in range(2)
+    )
+    url = reverse(CHANGELIST)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            url, {"action": "resume_selected", "_selected_action": [stranded.pk]}, follow=True
+        )
+    assert f"Job #{stranded.pk} resumed." in response.content.decode()
+    stranded.refresh_from_db()
+    assert stranded.status == JobStatus.QUEUED and stranded.checkpoint["record"] == 50
+    assert queued == [[stranded.pk]]
+
+    admin_client.post(url, {"action": "cancel_selected", "_selected_action": [other.pk]})
+    other.refresh_from_db()
+    assert other.status == JobStatus.CANCELLED and other.finished_at is not None
 
 
 def test_harvest_today_button(admin_client, queued, settings, django_capture_on_commit_callbacks):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -13,8 +14,10 @@ from coolpapers.ingestion import jobs
 from coolpapers.ingestion.arxiv_client import ArxivClient, TransientError
 from coolpapers.ingestion.jobs import run_job
 from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
-from coolpapers.papers.models import Announcement, Paper
+from coolpapers.papers.arxiv_ids import parse_arxiv_id
+from coolpapers.papers.models import Announcement, Archive, Category, Paper
 from tests.conftest import ARXIV_FIXTURES, Reply
+from tests.ingestion.db_refusal import REASON, refuse_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +69,53 @@ def test_bad_records_are_rejected_and_the_rest_goes_on(tmp_path):
     assert job.status == JobStatus.SUCCEEDED
     assert (job.created_count, job.rejected_count) == (2, 1)
     assert "rejected 2503.99999: invalid JSON" in job.log
+
+
+def hostile_corpus(tmp_path: Path, **fields: object) -> tuple[Path, str]:
+    """Three real corpus lines, the second with `fields` changed; returns the file and its id."""
+    lines = corpus_lines()[:3]
+    middle = {**json.loads(lines[1]), **fields}
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("\n".join([lines[0], json.dumps(middle), lines[2]]) + "\n")
+    return path, parse_arxiv_id(json.loads(lines[1])["id"]).id
+
+
+def test_a_nul_in_an_author_name_is_dropped_and_the_whole_batch_stored(tmp_path):
+    path, ident = hostile_corpus(tmp_path, authors=["Nul\x00Author", "Bell\x07 Roe"])
+    job = run_job(file_job(path).pk)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert (job.created_count, job.rejected_count) == (3, 0)
+    assert Paper.objects.get(pk=ident).authors == ["NulAuthor", "Bell Roe"]
+
+
+def test_a_rejected_id_with_a_nul_is_logged_without_it(tmp_path):
+    path, _ = hostile_corpus(tmp_path, id="2503.9\x00zzzz")
+    job = run_job(file_job(path).pk)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert (job.created_count, job.rejected_count) == (2, 1)
+    assert "rejected 2503.9zzzz: " in job.log and "\x00" not in job.log
+
+
+def test_unknown_categories_reject_their_record_and_create_nothing(tmp_path):
+    path, ident = hostile_corpus(tmp_path, categories=["cs.FAKE", "made.up"], primary_category=None)
+    job = run_job(file_job(path).pk)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert (job.created_count, job.rejected_count) == (2, 1)
+    assert f"rejected {ident}: 'cs.FAKE' is not an arXiv category" in job.log
+    assert not Paper.objects.filter(pk=ident).exists()
+    assert not Category.objects.filter(code__in=["cs.FAKE", "made.up"]).exists()
+    assert not Archive.objects.filter(code="made").exists()
+
+
+def test_a_record_the_database_refuses_is_rejected_and_the_batch_stored(tmp_path):
+    path, ident = hostile_corpus(tmp_path)
+    refuse_paper(ident)
+    job = run_job(file_job(path).pk, batch_size=10)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert (job.created_count, job.rejected_count) == (2, 1)
+    assert f"rejected {ident}: " in job.log and REASON in job.log
+    assert job.checkpoint == {"file": 1, "record": 0}
+    assert Paper.objects.count() == 2
 
 
 def test_file_that_is_not_json_fails_the_job_and_stores_nothing(tmp_path):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from django.db import OperationalError, connection
 
 from coolpapers.ingestion.pipeline import upsert_records
 from coolpapers.ingestion.readers.common import build_record
-from coolpapers.ingestion.records import PaperRecord, VersionRecord
+from coolpapers.ingestion.records import PaperRecord, RejectedRecord, VersionRecord
 from coolpapers.papers.models import Announcement, Category, Paper, PaperCategory, Version
+from tests.ingestion.db_refusal import REASON, refuse_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -123,11 +126,12 @@ def test_source_announcement_replaces_derived_one_and_replacements_add_days():
     assert Paper.objects.get(pk="1706.05371").announced == date(2017, 6, 19)
 
 
-def test_unknown_category_is_created_under_its_archive():
-    upsert_records([record(categories=["cs.ZZ", "cs.AI"])])
-    cat = Category.objects.get(code="cs.ZZ")
-    assert cat.archive_id == "cs" and cat.active is False
-    assert Paper.objects.get(pk="1706.05371").primary_category_id == "cs.ZZ"
+def test_a_known_category_missing_from_the_database_is_created_from_the_taxonomy():
+    Category.objects.filter(code="hep-ex").delete()
+    upsert_records([record()])
+    cat = Category.objects.get(code="hep-ex")
+    assert cat.name == "High Energy Physics - Experiment" and cat.archive_id == "hep-ex"
+    assert Paper.objects.get(pk="1706.05371").category_codes == ["physics.ins-det", "hep-ex"]
 
 
 def test_duplicates_inside_one_batch_are_merged():
@@ -157,3 +161,47 @@ def test_failed_batch_changes_nothing(monkeypatch):
         )
     assert Paper.objects.get(pk="1706.05371").comments == "stored"
     assert not Paper.objects.filter(pk="1706.05372").exists()
+
+
+def test_a_record_the_database_refuses_is_rejected_alone():
+    upsert_records([record(raw_id="1706.05372", comments="stored")])
+    refuse_paper("1706.05372")
+    result = upsert_records(
+        [
+            record(raw_id="1706.05371"),
+            record(raw_id="1706.05372", comments="changed"),
+            record(raw_id="1706.05373"),
+        ]
+    )
+    assert result.created == ["1706.05371", "1706.05373"] and result.updated == []
+    assert [r.identifier for r in result.rejected] == ["1706.05372"]
+    assert REASON in result.rejected[0].reason
+    assert Paper.objects.get(pk="1706.05372").comments == "stored"
+    assert Paper.objects.get(pk="1706.05373").category_codes == ["physics.ins-det", "hep-ex"]
+    assert Version.objects.filter(paper_id="1706.05372").count() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="only PostgreSQL refuses a NUL")
+def test_a_nul_that_reaches_postgresql_rejects_only_its_record():
+    """A record not made by build_record (which drops control characters) still cannot fail the
+    batch: PostgreSQL's DataError rejects it alone."""
+    hostile = replace(record(raw_id="1706.05372"), authors=["Nul\x00Author"])
+    result = upsert_records([record(raw_id="1706.05371"), hostile])
+    assert result.created == ["1706.05371"]
+    assert result.rejected == [RejectedRecord("1706.05372", result.rejected[0].reason)]
+    assert "DataError" in result.rejected[0].reason
+    assert not Paper.objects.filter(pk="1706.05372").exists()
+
+
+def test_a_lost_connection_is_not_taken_for_a_bad_record(monkeypatch):
+    """Only errors about the data reject records; any other database error fails the batch, so
+    the job retries it and nothing is rejected that the database would have stored."""
+    from coolpapers.papers import models
+
+    def lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(models.Version.objects, "bulk_create", lost)
+    with pytest.raises(OperationalError):
+        upsert_records([record(raw_id="1706.05371"), record(raw_id="1706.05372")])
+    assert not Paper.objects.exists()

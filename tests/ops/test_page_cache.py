@@ -93,3 +93,23 @@ def test_stars_are_posted_with_the_token_from_csrf(sample):
         "/arxiv/2503.11685/star", {"browser": "a" * 32}, headers={"X-CSRFToken": token}
     )
     assert counted.status_code == 200 and counted.json()["counted"] is True
+
+
+def test_junk_query_strings_share_the_page_of_the_canonical_one(client, sample):
+    """Only the parameters a view reads make a page: junk ones, their order, repeats and
+    percent-encoding all get the one cached entry, never a new one each."""
+    assert client.get(LIST)["X-Page-Cache"] == "miss"
+    variants = [
+        LIST + "&utm_source=x",
+        LIST + "&junk=" + "y" * 2000,
+        "/arxiv/cs.CV?zz=1&date=2025-03-18",
+        "/arxiv/cs.CV?date=2025%2D03%2D18",
+        "/arxiv/cs.CV?date=1999-01-01&date=2025-03-18",  # the last value counts, as views read
+        *(f"{LIST}&n{i}={i}" for i in range(20)),
+    ]
+    for url in variants:
+        assert client.get(url)["X-Page-Cache"] == "hit", url
+    # Declared parameters still make other pages; a paper page declares none.
+    assert client.get(LIST + "&sort=stars")["X-Page-Cache"] == "miss"
+    assert client.get("/arxiv/2503.11685?x=1")["X-Page-Cache"] == "miss"
+    assert client.get("/arxiv/2503.11685?y=2")["X-Page-Cache"] == "hit"

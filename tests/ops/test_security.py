@@ -68,6 +68,26 @@ def test_secure_mode_refuses_to_start_without_a_secret_key(tmp_path):
     assert "DJANGO_SECURE=true needs DJANGO_SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("secure", "key", "message"),
+    [
+        ("false", "change-me-to-a-long-random-string", "DJANGO_SECRET_KEY is the .env.example"),
+        ("true", "change-me-to-a-long-random-string", "DJANGO_SECRET_KEY is the .env.example"),
+        ("true", "short-but-set", "DJANGO_SECRET_KEY is too weak for DJANGO_SECURE=true"),
+        ("true", "ab" * 40, "DJANGO_SECRET_KEY is too weak for DJANGO_SECURE=true"),
+        ("true", "django-insecure-" + "k3y" * 20, "DJANGO_SECRET_KEY is too weak"),
+    ],
+)
+def test_the_placeholder_or_a_weak_key_refuses_to_start(tmp_path, secure, key, message):
+    """The .env.example key never runs; in secure mode the key must pass check --deploy."""
+    env = production_env(tmp_path, DJANGO_SECURE=secure, DJANGO_SECRET_KEY=key)
+
+    result = manage(env, "check")
+
+    assert result.returncode != 0
+    assert message in result.stderr.strip().splitlines()[-1]  # one line says why
+
+
 # What a browser would see of the production settings: run in a process of their own, since
 # settings are read once at import.
 PROBE = r"""

@@ -10,10 +10,19 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from coolpapers.ingestion import tasks as ingestion_tasks
+from coolpapers.ingestion.control import LOST_AFTER
+from coolpapers.ingestion.jobs import run_job
 from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
-from coolpapers.ops.tasks import repair_index, send_waiting_jobs
+from coolpapers.ops.tasks import (
+    repair_index,
+    resume_stranded_jobs,
+    send_or_leave_to_sweep,
+    send_waiting_jobs,
+)
+from coolpapers.papers.models import Paper
 from search.backends import get_backend
 from search.indexing import compare_index
+from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.django_db
 # Jobs are sent on commit: these tests commit, as a request or a task does.
@@ -126,3 +135,100 @@ def test_repair_waits_for_an_index_and_respects_indexing_off(db, settings, tmp_p
     finally:
         get_backend.cache_clear()
     assert "index repair skipped" in caplog.text
+
+
+def stranded(status: str, lapsed_seconds: int, **fields) -> IngestionJob:
+    return IngestionJob.objects.create(
+        kind=JobKind.FILE,
+        params={"path": str(SAMPLE)},
+        status=status,
+        celery_task_id="t-old",
+        lease_expires=timezone.now() - timedelta(seconds=lapsed_seconds),
+        **fields,
+    )
+
+
+@committing
+def test_a_running_job_whose_worker_died_is_sent_again_and_runs_once(broker, settings):
+    """Issue 20, finding 6: a killed worker's job stayed "running" past its lease for good."""
+    settings.SEARCH_AUTO_INDEX = settings.RELATED_AUTO = "off"
+    dead = stranded(JobStatus.RUNNING, 5, checkpoint={"file": 0, "record": 10}, created_count=10)
+    alive = IngestionJob.objects.create(
+        kind=JobKind.FILE,
+        params={"path": str(SAMPLE)},
+        status=JobStatus.RUNNING,
+        lease_expires=timezone.now() + timedelta(minutes=2),
+    )
+
+    assert resume_stranded_jobs() == 1
+    assert broker.sent == [dead.pk]
+    dead.refresh_from_db()
+    assert dead.status == JobStatus.QUEUED and dead.checkpoint["record"] == 10
+    assert resume_stranded_jobs() == 0  # sent: not again until it counts as lost
+
+    # Delivered twice (Redis gives the dead worker's message back too): it runs once.
+    assert run_job(dead.pk).status == JobStatus.SUCCEEDED
+    assert run_job(dead.pk).status == JobStatus.SUCCEEDED
+    dead.refresh_from_db()
+    records = sum(1 for _ in SAMPLE.open())
+    assert dead.created_count + dead.updated_count + dead.unchanged_count == records
+    assert Paper.objects.count() == records - 10  # from its checkpoint, each record once
+    alive.refresh_from_db()
+    assert alive.status == JobStatus.RUNNING
+
+
+@committing
+def test_a_queued_job_whose_task_was_lost_is_sent_again(broker):
+    lost = stranded(JobStatus.QUEUED, 5)
+    assert resume_stranded_jobs() == 1
+    assert broker.sent == [lost.pk]
+    lost.refresh_from_db()
+    assert lost.lease_expires > timezone.now() + LOST_AFTER - timedelta(minutes=1)
+
+
+@committing
+def test_a_stranded_job_staff_asked_to_cancel_is_cancelled(broker):
+    cancelled = stranded(JobStatus.RUNNING, 5, cancel_requested=True)
+    assert resume_stranded_jobs() == 0 and broker.sent == []
+    cancelled.refresh_from_db()
+    assert cancelled.status == JobStatus.CANCELLED and cancelled.finished_at
+
+
+@committing
+def test_a_broker_down_after_a_batch_does_not_fail_the_job(monkeypatch, settings, caplog):
+    """Issue 20, finding 7: the post-batch index task's OperationalError failed the job."""
+    from coolpapers.ops import tasks as ops_tasks
+    from coolpapers.related.tasks import update_related_task
+    from search.tasks import index_papers_task
+
+    settings.SEARCH_AUTO_INDEX = settings.RELATED_AUTO = "celery"
+    settings.INGEST_BATCH_SIZE = 20
+    monkeypatch.setattr(ops_tasks, "SEND_RETRY_DELAYS", (0.0, 0.0))
+    index_sends, related_sends = Broker(up=False), Broker(up=False)
+    monkeypatch.setattr(index_papers_task, "apply_async", index_sends)
+    monkeypatch.setattr(update_related_task, "apply_async", related_sends)
+    job = IngestionJob.objects.create(kind=JobKind.FILE, params={"path": str(SAMPLE)})
+
+    finished = run_job(job.pk)
+
+    assert finished.status == JobStatus.SUCCEEDED, finished.error
+    assert finished.created_count == Paper.objects.count() > 20
+    assert "index update not sent, left to the repair sweep" in caplog.text
+    assert "related update not sent, left to the repair sweep" in caplog.text
+
+
+def test_a_send_that_fails_briefly_is_retried(monkeypatch):
+    from coolpapers.ops import tasks as ops_tasks
+    from search.tasks import index_papers_task
+
+    monkeypatch.setattr(ops_tasks, "SEND_RETRY_DELAYS", (0.0, 0.0, 0.0))
+    attempts = []
+
+    def flaky(args, **kwargs):
+        attempts.append(args)
+        if len(attempts) < 3:
+            raise OperationalError("Connection refused.")
+
+    monkeypatch.setattr(index_papers_task, "apply_async", flaky)
+    assert send_or_leave_to_sweep(index_papers_task, [["2401.00001"]], "index update")
+    assert len(attempts) == 3

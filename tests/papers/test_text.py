@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coolpapers.papers.text import fold, squash, tex_accents_to_unicode
+from coolpapers.papers.text import clean_text, fold, squash, tex_accents_to_unicode
 
 
 @pytest.mark.parametrize(
@@ -110,3 +110,24 @@ def test_fold(text: str, expected: str) -> None:
 
 def test_fold_tex_and_unicode_agree() -> None:
     assert fold(r"Erd\H{o}s, P\'al") == fold("Erdős, Pál") == fold("Erdos, Pal")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Nul\x00Author", "NulAuthor"),
+        ("bell\x07 esc\x1b[31m del\x7f", "bell esc[31m del"),
+        ("C1\x80\x9f gone", "C1 gone"),  # C1 controls: valid in XML 1.0 text, meaningless here
+        ("form\x0cfeed vertical\x0btab next\x85line", "form feed vertical tab next line"),
+        ("tab\tand\nnewline", "tab\tand\nnewline"),
+        ("windows\r\nline\rends", "windows\nline\nends"),
+        ("lone \ud800 surrogate \udcff", "lone \ufffd surrogate \ufffd"),
+        ("non\ufffe\uffffcharacters", "noncharacters"),
+        ("Schro\u0308dinger", "Schr\u00f6dinger"),  # NFC: one code point, as typed
+        ("Zero\u200dwidth joiner and \U0001f600", "Zero\u200dwidth joiner and \U0001f600"),
+        ("", ""),
+    ],
+)
+def test_clean_text(text: str, expected: str) -> None:
+    assert clean_text(text) == expected
+    assert clean_text(expected) == expected

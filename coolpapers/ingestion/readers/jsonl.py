@@ -19,6 +19,7 @@ from coolpapers.ingestion.records import (
     RejectedRecord,
     SourceError,
 )
+from coolpapers.papers.text import clean_text
 
 MAX_LINE = 16 * 1024 * 1024  # far above any real record; bounds memory on a file without newlines
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -157,7 +158,11 @@ def _categories(categories: Any, primary: Any) -> Any:
         categories = []
     if not isinstance(categories, list):
         return categories
-    codes = [c for c in categories if not isinstance(c, str) or _CATEGORY_CODE.fullmatch(c.strip())]
+    codes = [
+        c
+        for c in categories
+        if not isinstance(c, str) or _CATEGORY_CODE.fullmatch(clean_text(c).strip())
+    ]
     if isinstance(primary, str) and primary.strip():
         primary = primary.strip()
         codes = [primary, *(c for c in codes if c != primary)]

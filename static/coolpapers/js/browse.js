@@ -108,35 +108,13 @@
 
   // --- Stars ------------------------------------------------------------------------------
   // A click on any element with data-star-url ([PDF] here, [REL] from the related-papers
-  // feature) is counted once per browser, paper and day by a CSRF-protected POST.
-
-  const BROWSER_ID_KEY = "coolpapers:browser-id";
-  let fallbackBrowserId = "";
-
-  function newBrowserId() {
-    const bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
-  }
-
-  function browserId() {
-    try {
-      let id = localStorage.getItem(BROWSER_ID_KEY);
-      if (!id) {
-        id = newBrowserId();
-        localStorage.setItem(BROWSER_ID_KEY, id);
-      }
-      return id;
-    } catch (error) {
-      // Storage disabled: one id for this page view.
-      fallbackBrowserId = fallbackBrowserId || newBrowserId();
-      return fallbackBrowserId;
-    }
-  }
+  // feature) is counted once per browser, paper and day by a CSRF-protected POST. The browser
+  // id is a signed HttpOnly cookie that /csrf sets: the page never sees or chooses it.
 
   // Pages are cached and the same for everyone, so they hold no CSRF token: it comes from
-  // /csrf (which also sets the CSRF cookie), once per browser session, fetched as soon as a
-  // page has something to count, so a click that navigates away ([REL]) still has it.
+  // /csrf (which also sets the CSRF and browser-id cookies), once per browser session,
+  // fetched as soon as a page has something to count, so a click that navigates away ([REL])
+  // still has it.
   const TOKEN_KEY = "coolpapers:csrf";
   let tokenRequest = null;
 
@@ -187,12 +165,10 @@
   function countStar(event) {
     const link = event.target instanceof Element && event.target.closest("[data-star-url]");
     if (!link || (event.type === "auxclick" && event.button !== 1)) return;
-    const body = new URLSearchParams({ browser: browserId() });
     function post(token) {
       // keepalive: the click usually opens the PDF, the request must outlive that.
       return fetch(link.dataset.starUrl, {
         method: "POST",
-        body: body,
         headers: { "X-CSRFToken": token },
         credentials: "same-origin",
         keepalive: true,
@@ -201,7 +177,8 @@
     csrfToken(false)
       .then(post)
       .then(function (response) {
-        // A token from before the CSRF cookie changed (a new session): fetch one, try again.
+        // A token from before the CSRF cookie changed (a new session), or no browser-id
+        // cookie (cleared or expired): /csrf sets both, then try again once.
         return response.status === 403 ? csrfToken(true).then(post) : response;
       })
       .then(function (response) { return response.ok ? response.json() : null; })

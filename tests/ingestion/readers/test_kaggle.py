@@ -115,7 +115,7 @@ def test_missing_fields_are_rejected_with_the_id() -> None:
     (no_abstract,) = read(edited(line, abstract=""))
     (no_id,) = read(edited(line, id=None))
     (no_categories,) = read(edited(line, categories=""))
-    (bad_category,) = read(edited(line, categories="hep-ph Physics!"))
+    (bad_category,) = read(edited(line, categories="Physics! hep-ph"))
 
     assert no_title == RejectedRecord("0704.0001", "missing title")
     assert no_abstract == RejectedRecord("0704.0001", "missing abstract")

@@ -144,14 +144,13 @@ def test_evening_announcement_date_is_the_new_york_date() -> None:
 
 
 def test_broken_item_is_rejected_and_the_rest_go_on() -> None:
-    # The second item names its cs.AI category instead of giving the code.
+    # The second item names its primary category instead of giving the code.
     data = RSS2.read_bytes().replace(
-        b"<category>cs.AI</category>", b"<category>Artificial Intelligence</category>"
+        b"<category>cs.LG</category>\n      <category>cs.AI</category>",
+        b"<category>Machine Learning</category>\n      <category>cs.AI</category>",
     )
     records = parse_feed(data, "t")
-    assert records[1] == RejectedRecord(
-        "2609.26820", "'Artificial Intelligence' is not an arXiv category"
-    )
+    assert records[1] == RejectedRecord("2609.26820", "'Machine Learning' is not an arXiv category")
     assert [r.arxiv_id for r in records if isinstance(r, PaperRecord)] == [
         "2609.26811",
         "2205.06398",

@@ -1,4 +1,5 @@
-"""`run_site`: the web server, the Celery workers and beat together; Ctrl-C stops them all."""
+"""`run_site`: the web server, the Celery workers and beat together, each restarted when it
+dies; Ctrl-C stops them all."""
 
 from __future__ import annotations
 
@@ -7,9 +8,127 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
+
+# A process that dies is started again after 1, 2, 4, ... seconds (at most MAX_BACKOFF);
+# one that ran STEADY seconds starts the count again.
+MAX_BACKOFF = 60.0
+STEADY = 60.0
+
+
+def celery_worker(queues: str, concurrency: int, name: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "coolpapers",
+        "worker",
+        "--queues",
+        queues,
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "--hostname",
+        f"{name}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+
+
+def commands(host: str, port: int, web_workers: int) -> dict[str, list[str]]:
+    """The same processes as docker-compose.yml's services (README, "Deployment")."""
+    python = sys.executable
+    return {
+        "web": [
+            python,
+            "-m",
+            "gunicorn",
+            "coolpapers.wsgi",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(web_workers),
+            "--access-logfile",
+            "-",
+            "--no-control-socket",
+        ],
+        # Ingestion jobs and beat's small tasks; "llm" for the coming LLM tasks.
+        "worker": celery_worker("celery,llm", 2, "worker"),
+        # Keywords, related lists and embeddings: never ahead of an ingestion job.
+        "compute-worker": celery_worker("related,semantic", 1, "compute"),
+        # The search index has one writer: its queue gets a worker with one process.
+        "index-worker": celery_worker("index", 1, "index"),
+        "beat": [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "coolpapers",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            settings.CELERY_BEAT_SCHEDULE_FILENAME,
+        ],
+    }
+
+
+class Child:
+    """One supervised process: its command, its log, and when it may be started again."""
+
+    def __init__(self, name: str, command: list[str], log: Path | None):
+        self.name = name
+        self.command = command
+        self.log = log
+        self.process: subprocess.Popen | None = None
+        self.started = 0.0
+        self.failures = 0
+        self.restart_at: float | None = None
+
+    def start(self) -> None:
+        out = self.log.open("ab") if self.log else None
+        try:
+            self.process = subprocess.Popen(
+                self.command,
+                stdout=out,
+                stderr=subprocess.STDOUT if out else None,
+                start_new_session=True,
+            )
+        finally:
+            if out:
+                out.close()  # the child has its own descriptor
+        self.started = time.monotonic()
+        self.restart_at = None
+
+    def died(self) -> int | None:
+        """The exit code when the process has just been found dead, else None."""
+        if self.process is None or self.restart_at is not None:
+            return None
+        return self.process.poll()
+
+    def schedule_restart(self) -> float:
+        if time.monotonic() - self.started >= STEADY:
+            self.failures = 0
+        delay = min(MAX_BACKOFF, 2.0**self.failures)
+        self.failures += 1
+        self.restart_at = time.monotonic() + delay
+        return delay
+
+    def stop(self, deadline: float) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
 
 class Command(BaseCommand):
@@ -23,68 +142,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         logs = settings.DATA_DIR / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        python = sys.executable
-        commands = {
-            "web": [
-                python,
-                "-m",
-                "gunicorn",
-                "coolpapers.wsgi",
-                "--bind",
-                f"{options['host']}:{options['port']}",
-                "--workers",
-                str(options["web_workers"]),
-                "--access-logfile",
-                "-",
-                "--no-control-socket",
-            ],
-            "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "coolpapers",
-                "worker",
-                "--queues",
-                "celery",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "--hostname",
-                "worker@%h",
-            ],
-            # The search index has one writer: its queue gets a worker with one process.
-            "index-worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "coolpapers",
-                "worker",
-                "--queues",
-                "index",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "1",
-                "--hostname",
-                "index@%h",
-            ],
-            "beat": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "coolpapers",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                settings.CELERY_BEAT_SCHEDULE_FILENAME,
-            ],
-        }
-        children: dict[str, subprocess.Popen] = {}
+        children = [
+            Child(name, argv, None if name == "web" else logs / f"{name}.log")
+            for name, argv in commands(
+                options["host"], options["port"], options["web_workers"]
+            ).items()
+        ]
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -93,36 +156,31 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        for name, command in commands.items():
-            out = None if name == "web" else open(logs / f"{name}.log", "ab")  # noqa: SIM115
-            children[name] = subprocess.Popen(
-                command,
-                stdout=out,
-                stderr=subprocess.STDOUT if out else None,
-                start_new_session=True,
-            )
+        for child in children:
+            child.start()
         self.stdout.write(
             f"Cool Papers at http://{options['host']}:{options['port']}/ "
-            f"(admin at /admin/); worker and beat logs in {logs}. Ctrl-C stops everything."
+            f"(admin at /admin/); worker and beat logs in {logs}. Ctrl-C stops everything.",
         )
-        failed = None
         while not stopping:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    failed = f"{name} exited with code {child.returncode}"
-                    stopping = True
-                    break
+            self._supervise(children)
             time.sleep(0.5)
-        for child in children.values():
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
         deadline = time.monotonic() + 15
-        for child in children.values():
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-        if failed:
-            raise CommandError(f"{failed}; see {logs}")
-        self.stdout.write("Stopped web, worker and beat.")
+        for child in children:
+            child.stop(deadline)
+        self.stdout.write("Stopped web, workers and beat.")
+
+    def _supervise(self, children: list[Child]) -> None:
+        """Restart what died, after its backoff; the others go on (the site stays up)."""
+        now = time.monotonic()
+        for child in children:
+            code = child.died()
+            if code is not None:
+                delay = child.schedule_restart()
+                message = f"{child.name} exited with code {code}; restarting in {delay:.0f} s"
+                self.stderr.write(message)
+                if child.log:
+                    with child.log.open("a") as log:
+                        log.write(f"[run_site] {message}\n")
+            elif child.restart_at is not None and now >= child.restart_at:
+                child.start()
