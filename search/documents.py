@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from coolpapers.papers.models import Paper, PaperCategory
-from coolpapers.papers.text import tex_accents_to_unicode
+from search.backends.analysis import prepare, with_joined_compounds
 
 CHUNK = 2000
 
@@ -30,13 +30,16 @@ class PaperDocument:
 
 
 def _document(paper: Paper, categories: list[str]) -> PaperDocument:
+    # The text as every engine indexes it and reads queries (search.backends.analysis.prepare):
+    # TeX accents as letters, ligatures composed, British endings as American; hyphenated
+    # compounds also as one word.
     return PaperDocument(
         arxiv_id=paper.arxiv_id,
-        title=tex_accents_to_unicode(paper.title),
-        abstract=tex_accents_to_unicode(paper.abstract),
-        authors="\n".join(tex_accents_to_unicode(a) for a in paper.authors),
-        comments=paper.comments,
-        journal=paper.journal_ref,
+        title=with_joined_compounds(prepare(paper.title)),
+        abstract=with_joined_compounds(prepare(paper.abstract)),
+        authors="\n".join(prepare(a, english=False) for a in paper.authors),
+        comments=prepare(paper.comments),
+        journal=prepare(paper.journal_ref),
         doi=paper.doi,
         categories=tuple(categories) or (paper.primary_category_id,),
         submitted=paper.submitted,

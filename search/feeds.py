@@ -14,13 +14,18 @@ from coolpapers.papers.models import Paper
 
 @dataclass(frozen=True)
 class SearchFeedData:
-    query: str
+    query: str  # the words searched: the reader's, or their correction
+    typed: str  # what the reader typed, when it was corrected
+    partial: bool  # no paper has every word: these have most of them
     params: dict[str, str]
     papers: list[Paper]
     feed_id: str
 
 
 class SearchFeed(DailyListFeed):
+    """The daily list's feed (and its CleanAtom1Feed, so no stored text can break it) with a
+    search's papers."""
+
     def get_object(self, request, listing: SearchFeedData) -> SearchFeedData:
         return listing
 
@@ -28,7 +33,9 @@ class SearchFeed(DailyListFeed):
         return f"Search: {obj.query} — Cool Papers"
 
     def subtitle(self, obj: SearchFeedData) -> str:
-        return f"The newest arXiv papers matching {obj.query}"
+        most = " all or most of" if obj.partial else ""
+        found = f"The newest arXiv papers matching{most} {obj.query}"
+        return f"{found} (corrected from {obj.typed})" if obj.typed else found
 
     def link(self, obj: SearchFeedData) -> str:
         return reverse("search:search") + "?" + urlencode(obj.params)

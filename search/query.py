@@ -23,6 +23,13 @@ MAX_QUERY_LENGTH = 500
 # The parser recurses per parenthesis: 249 of them fit in 500 characters and overflowed
 # Python's stack (a RecursionError, a 500) before this limit.
 MAX_NESTING = 32
+# Bounds on what one query may ask the engine to do, whatever its length: each prefix expands
+# to up to MAX_PREFIX_TERMS index terms, and a phrase is checked position by position in every
+# paper holding all its words (60 two-letter prefixes ORed took 5 s at 133k papers, a
+# 60-word phrase of common words 21 s; no reader's query comes close to these limits).
+MAX_PREFIXES = 8
+MIN_PREFIX_LETTERS = 3  # in text fields; exact fields (cat:cs.*, id:2401*) take one
+MAX_PHRASE_WORDS = 24
 TEXT_FIELDS = ("title", "abstract", "author", "comments", "journal")
 EXACT_FIELDS = ("cat", "id", "doi")
 DATE_FIELDS = ("announced", "submitted", "updated")
@@ -156,6 +163,7 @@ class _Parser:
         self.tokens = tokens
         self.i = 0
         self.depth = 0
+        self.prefixes = 0
 
     def peek(self) -> _Tok | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -256,10 +264,27 @@ class _Parser:
             text = tok.text[1:-1].strip()
             if not text:
                 raise QueryError(f'empty phrase "" at position {tok.pos + 1}')
+            if len(text.split()) > MAX_PHRASE_WORDS:
+                raise QueryError(
+                    f"the phrase at position {tok.pos + 1} has {len(text.split())} words; "
+                    f"a quoted phrase may have at most {MAX_PHRASE_WORDS}"
+                )
             return Phrase(field, text)
         text = tok.text
-        if text.endswith("*") and len(text.rstrip("*")) >= (1 if field in EXACT_FIELDS else 2):
-            return Prefix(field, text.rstrip("*"))
+        stem = text.rstrip("*")
+        if text.endswith("*") and stem:
+            if field not in EXACT_FIELDS and len(stem) < MIN_PREFIX_LETTERS:
+                raise QueryError(
+                    f"'{text}' at position {tok.pos + 1}: a prefix search needs at least "
+                    f"{MIN_PREFIX_LETTERS} letters before the *"
+                )
+            self.prefixes += 1
+            if self.prefixes > MAX_PREFIXES:
+                raise QueryError(
+                    f"'{text}' at position {tok.pos + 1}: at most {MAX_PREFIXES} prefix "
+                    "searches (word*) in one query"
+                )
+            return Prefix(field, stem)
         if text.strip("*") == "":
             raise QueryError(f"'{text}' at position {tok.pos + 1} needs letters before the *")
         return Term(field, text)

@@ -10,9 +10,11 @@ from django.conf import settings
 def index_changed_papers(sender: Any, paper_ids: list[str], **kwargs: Any) -> None:
     mode = settings.SEARCH_AUTO_INDEX
     if mode == "celery":
+        from coolpapers.ops.tasks import send_or_leave_to_sweep
         from search.tasks import index_papers_task
 
-        index_papers_task.apply_async(args=[list(paper_ids)])
+        # A broker outage must not fail the job whose batch is stored: repair_index catches up.
+        send_or_leave_to_sweep(index_papers_task, [list(paper_ids)], "index update")
     elif mode == "sync":
         from search.indexing import index_papers
 

@@ -5,18 +5,27 @@ Shared by the search page, its feed and the REST API, so all three agree on ever
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from types import UnionType
 
 from django.db.models import Prefetch
 
 from coolpapers.papers.category_spec import InvalidSpec, parse_spec
 from coolpapers.papers.models import Paper, PaperCategory
 from search.backends import get_backend
-from search.backends.base import SORTS, Hit, SearchRequest, SearchResults
+from search.backends.base import (
+    SORTS,
+    Hit,
+    SearchBackend,
+    SearchRequest,
+    SearchResults,
+    check_deadline,
+)
 from search.highlight import highlight, highlight_html
 from search.query import And as AndNode
-from search.query import Node, QueryError, Term, parse_query
+from search.query import DateRange, Node, Not, Phrase, Prefix, QueryError, Term, parse_query
+from search.query import Or as OrNode
 
 MAX_PAGE_SIZE = 100
 MAX_RESULTS = 10_000  # deepest result reachable by paging
@@ -38,6 +47,7 @@ class SearchParams:
     date_to: date | None = None
     date_field: str = "announced"
     sort: str = "relevance"
+    exact: bool = False  # search the words as typed, never a correction of them
 
 
 @dataclass
@@ -74,6 +84,16 @@ def build_request(params: SearchParams) -> SearchRequest:
         date_to=params.date_to,
         sort=params.sort,
     )
+
+
+def prepare(params: SearchParams) -> tuple[SearchRequest, Corrected | None]:
+    """The request to run and, unless `params.exact`, the correction of misspelt words that
+    it runs instead of what was typed (None when nothing was corrected)."""
+    request = build_request(params)
+    corrected = None if params.exact else correct(request.query)
+    if corrected is not None:
+        request = replace(request, query=corrected.node)
+    return request, corrected
 
 
 def search(request: SearchRequest) -> SearchResults:
@@ -127,18 +147,72 @@ def with_highlights(
     ]
 
 
-def did_you_mean(query: Node) -> str | None:
-    """The query with unknown plain words replaced by the index's spelling suggestions."""
+# Fields whose words are corrected: author names, ids and categories are the reader's own.
+CORRECTED_FIELDS = (None, "title", "abstract")
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """A query with misspelt words replaced: `text` to show and link to, `node` to run."""
+
+    text: str
+    node: Node
+
+
+def correct(query: Node) -> Corrected | None:
+    """The query with each plain word the index has never seen (and that finds nothing alone,
+    as an author's name might) replaced by the index's spelling suggestion; None when no word
+    changes. Words under a NOT, in phrases or prefixes, and in other fields stay as typed.
+    A word costs about a millisecond whatever its length (SearchBackend.suggest), and the
+    request's deadline is checked between words."""
     backend = get_backend()
-    terms = query.children if isinstance(query, AndNode) else (query,)
-    words, changed = [], False
-    for node in terms:
-        if not isinstance(node, Term) or node.field is not None:
-            return None
-        word = node.text
-        if hasattr(backend, "is_known") and not backend.is_known(word):
-            better = backend.suggest(word)
-            if better:
-                word, changed = better, True
-        words.append(word)
-    return " ".join(words) if changed else None
+    changed = False
+
+    def fix(node: Node) -> Node:
+        nonlocal changed
+        if isinstance(node, AndNode | OrNode):
+            return type(node)(tuple(fix(child) for child in node.children))
+        if not isinstance(node, Term) or node.field not in CORRECTED_FIELDS:
+            return node
+        check_deadline()
+        if backend.is_known(node.text):
+            return node
+        better = backend.suggest(node.text)
+        if not better or better == node.text.lower() or _finds_any(backend, node):
+            return node
+        changed = True
+        return Term(node.field, better)
+
+    node = fix(query)
+    return Corrected(query_text(node), node) if changed else None
+
+
+def _finds_any(backend: SearchBackend, term: Term) -> bool:
+    """Whether a word finds papers on its own (in authors, say, which is_known does not read)."""
+    results = backend.search(SearchRequest(query=term))
+    return bool(getattr(results, "strict_count", results.count))
+
+
+def query_text(node: Node) -> str:
+    """Query text that parses back to `node`: what a corrected query shows and links to."""
+    if isinstance(node, Term | Prefix):
+        text = node.text + ("*" if isinstance(node, Prefix) else "")
+        return f"{node.field}:{text}" if node.field else text
+    if isinstance(node, Phrase):
+        return f'{node.field}:"{node.text}"' if node.field else f'"{node.text}"'
+    if isinstance(node, DateRange):
+        start = node.start.isoformat() if node.start else ""
+        end = node.end.isoformat() if node.end else ""
+        return f"{node.field}:{start}..{end}"
+    if isinstance(node, Not):
+        plain = isinstance(node.child, Term | Prefix)
+        return ("-" if plain else "NOT ") + _grouped(node.child, AndNode | OrNode)
+    if isinstance(node, OrNode):
+        # AND binds tighter than OR: `a b OR c` is (a b) OR c.
+        return " OR ".join(_grouped(child, OrNode) for child in node.children)
+    return " ".join(_grouped(child, AndNode | OrNode) for child in node.children)
+
+
+def _grouped(node: Node, needs_parentheses: type | UnionType) -> str:
+    text = query_text(node)
+    return f"({text})" if isinstance(node, needs_parentheses) else text

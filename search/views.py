@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse
@@ -17,19 +17,30 @@ from coolpapers.ops.page_cache import cached_page
 from coolpapers.papers.models import Paper
 from coolpapers.related.prefer import BadKeywords, parse_keywords, prefer_order
 from coolpapers.related.services import stored_keywords
-from search.backends.base import SORTS, Hit, IndexUnavailable
+from search.backends.analysis import STOP_WORDS
+from search.backends.base import (
+    SORTS,
+    Hit,
+    IndexUnavailable,
+    SearchRequest,
+    SearchResults,
+    SearchTimeout,
+    deadline,
+)
 from search.feeds import SearchFeed, SearchFeedData
+from search.query import positive_terms
 from search.service import (
     MAX_RESULTS,
     SearchInputError,
     SearchParams,
-    build_request,
-    did_you_mean,
+    correct,
+    prepare,
     search,
     with_highlights,
 )
 
 FEED_SIZE = 50
+RETRY_AFTER = 30  # seconds a client is asked to wait after a 503
 PREFER = "prefer"
 PREFER_POOL = 500  # the ❤ sort re-orders this many best matches of a search
 
@@ -61,6 +72,10 @@ class ResultPage:
         return self.first_number + len(self.entries) - 1
 
 
+# The query parameters of the search page and its chunks (the page cache keys on them alone).
+SEARCH_PARAMS = ("q", "category", "from", "to", "sort", "exact", "page", "kw")
+
+
 def _params(
     request: HttpRequest,
 ) -> tuple[SearchParams, int, dict[str, str], tuple[str, ...]]:
@@ -79,6 +94,10 @@ def _params(
 
     if get.get("kw"):
         kept["kw"] = get["kw"]
+    if get.get("exact", "0") not in ("0", "1"):
+        raise SearchInputError("exact", "exact must be 1 (search the words as typed) or 0")
+    if get.get("exact") == "1":
+        kept["exact"] = "1"
     raw_page = get.get("page", "1")
     if not raw_page.isascii() or not raw_page.isdigit() or not 1 <= int(raw_page) <= 10_000:
         raise SearchInputError(
@@ -104,6 +123,7 @@ def _params(
         date_from=day("from"),
         date_to=day("to"),
         sort="relevance" if sort == PREFER else sort,
+        exact=get.get("exact") == "1",
     )
     return params, page, kept, keywords
 
@@ -136,8 +156,15 @@ def _prefer_hits(results, keywords: tuple[str, ...], start: int) -> tuple[list[H
 
 
 def _run(request: HttpRequest) -> dict:
+    """The page's context; the whole of it (search, highlights, suggestions) within one time
+    budget, past which SearchTimeout stops it."""
+    with deadline():
+        return _context(request)
+
+
+def _context(request: HttpRequest) -> dict:
     params, page_number, kept, keywords = _params(request)
-    search_request = build_request(params)
+    search_request, corrected = prepare(params)
     results = search(search_request)
     start = (page_number - 1) * PAGE_SIZE
     if keywords:
@@ -148,6 +175,10 @@ def _run(request: HttpRequest) -> dict:
     page = ResultPage(page_number, _entries(search_request, hits))
     base = reverse("search:search")
     following = {**kept, "page": str(page_number + 1)}
+    searched = {**kept, "q": corrected.text, "exact": "1"} if corrected else kept
+    suggestion = _suggestion(params, search_request, results)
+    partial = getattr(results, "partial", False)
+    strict_count = getattr(results, "strict_count", results.count)
     return {
         "params": params,
         "search_query": params.q,
@@ -159,13 +190,61 @@ def _run(request: HttpRequest) -> dict:
         "previous_page_url": (
             f"{base}?{urlencode({**kept, 'page': str(page_number - 1)})}" if page_number > 1 else ""
         ),
-        "feed_url": f"{reverse('search:feed')}?{urlencode(kept)}",
-        "suggestion": did_you_mean(search_request.query) if not results.count else None,
+        "feed_url": f"{reverse('search:feed')}?{urlencode(searched)}",
+        "corrected": corrected.text if corrected else "",
+        "original_url": f"{base}?{urlencode({**kept, 'exact': '1'})}" if corrected else "",
+        "suggestion": suggestion,
+        "suggestion_url": f"{base}?{urlencode({**kept, 'q': suggestion})}" if suggestion else "",
+        "unfiltered_url": _unfiltered_url(base, kept, results.count),
+        "partial": partial,
+        "strict_count": strict_count,
+        "partial_words": _words(search_request) if partial else [],
+        "partial_from": _partial_from(partial, strict_count, start, len(hits), params, keywords),
         "sorts": SORTS,
         "prefer": bool(keywords),
         "prefer_pool": PREFER_POOL,
         "prefer_url": f"{base}?{urlencode({**kept, 'sort': PREFER})}",
     }
+
+
+def _suggestion(params: SearchParams, search_request: SearchRequest, results: SearchResults) -> str:
+    """A correction to offer when words searched exactly as typed find nothing, or only
+    papers without some of them."""
+    if not params.exact or (results.count and not getattr(results, "partial", False)):
+        return ""
+    corrected = correct(search_request.query)
+    return corrected.text if corrected else ""
+
+
+def _unfiltered_url(base: str, kept: dict[str, str], count: int) -> str:
+    """The same words without category and date filters, when those may be what hides papers."""
+    if count or not any(kept.get(k) for k in ("category", "from", "to")):
+        return ""
+    return f"{base}?{urlencode({k: v for k, v in kept.items() if k in ('q', 'sort', 'exact')})}"
+
+
+def _words(search_request: SearchRequest) -> list[str]:
+    """The searched words a partial match may lack, as the reader typed them (stopwords,
+    which no paper is required to have, left out)."""
+    words = [text for _, text in positive_terms(search_request.query)]
+    return [w for w in dict.fromkeys(words) if w.lower() not in STOP_WORDS]
+
+
+def _partial_from(
+    partial: bool,
+    strict_count: int,
+    start: int,
+    shown: int,
+    params: SearchParams,
+    keywords: tuple[str, ...],
+) -> int | None:
+    """Where on this page the papers with only some of the words begin (None: not here), for
+    a line between them and the papers with all of them; only in relevance order, which puts
+    every complete match first."""
+    if not partial or not strict_count or params.sort != "relevance" or keywords:
+        return None
+    position = strict_count - start
+    return position if 0 <= position < shown else None
 
 
 def _problem(request: HttpRequest, message: str, param: str, status: int) -> HttpResponse:
@@ -176,11 +255,20 @@ def _problem(request: HttpRequest, message: str, param: str, status: int) -> Htt
         "search_query": request.GET.get("q", ""),
         "sorts": SORTS,
     }
-    return render(request, "search/search.html", context, status=status)
+    response = render(request, "search/search.html", context, status=status)
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def _unavailable(message: str) -> HttpResponse:
+    response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 @require_GET
-@cached_page
+@cached_page(params=SEARCH_PARAMS)
 def search_page(request: HttpRequest) -> HttpResponse:
     if not request.GET.get("q", "").strip():
         return render(request, "search/search.html", {"sorts": SORTS, "params": request.GET})
@@ -188,37 +276,41 @@ def search_page(request: HttpRequest) -> HttpResponse:
         context = _run(request)
     except SearchInputError as exc:
         return _problem(request, str(exc), exc.param, 400)
-    except IndexUnavailable as exc:
+    except (IndexUnavailable, SearchTimeout) as exc:
         return _problem(request, str(exc), "", 503)
     return render(request, "search/search.html", context)
 
 
 @require_GET
-@cached_page
+@cached_page(params=SEARCH_PARAMS)
 def search_chunk(request: HttpRequest) -> HttpResponse:
     """The next 25 results as an HTML fragment for htmx."""
     try:
         context = _run(request)
     except SearchInputError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
-    except IndexUnavailable as exc:
-        return HttpResponse(str(exc), status=503, content_type="text/plain")
-    return render(request, "browse/_chunk.html", context)
+    except (IndexUnavailable, SearchTimeout) as exc:
+        return _unavailable(str(exc))
+    return render(request, "search/_chunk.html", context)
 
 
 @require_GET
 def search_feed(request: HttpRequest) -> HttpResponse:
     try:
         params, _, kept, _ = _params(request)
-        search_request = build_request(SearchParams(**{**params.__dict__, "sort": "announced"}))
-        hits = search(search_request)[:FEED_SIZE]
+        with deadline():
+            search_request, corrected = prepare(replace(params, sort="announced"))
+            results = search(search_request)
+            hits = results[:FEED_SIZE]
     except SearchInputError as exc:
         return HttpResponse(f"{exc.param}: {exc}", status=400, content_type="text/plain")
-    except IndexUnavailable as exc:
-        return HttpResponse(str(exc), status=503, content_type="text/plain")
+    except (IndexUnavailable, SearchTimeout) as exc:
+        return _unavailable(str(exc))
     papers = {p.pk: p for p in Paper.objects.filter(pk__in=[h.arxiv_id for h in hits])}
     data = SearchFeedData(
-        query=params.q,
+        query=corrected.text if corrected else params.q,
+        typed=params.q if corrected else "",
+        partial=getattr(results, "partial", False),
         params=kept,
         papers=[papers[h.arxiv_id] for h in hits if h.arxiv_id in papers],
         feed_id=request.build_absolute_uri(f"{reverse('search:feed')}?{urlencode(kept)}"),

@@ -10,6 +10,7 @@ import re
 from datetime import date
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -28,6 +29,26 @@ from search.service import MAX_PAGE_SIZE, MAX_RESULTS, Result
 from .pagination import DEFAULT_PAGE_SIZE, reachable
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def category_field(help_text: str) -> serializers.CharField:
+    """A category spec parameter. Its characters are in the schema (a `pattern`), so text
+    that can never be a spec, such as `0`, is invalid there as here; whether the codes exist
+    is checked against the taxonomy (400 naming them)."""
+    return serializers.CharField(
+        required=False,
+        max_length=category_spec.MAX_LENGTH,
+        validators=[
+            RegexValidator(
+                f"^{category_spec._ALLOWED.pattern}$",  # what parse_spec accepts, anchored
+                message=(
+                    "a category spec is category codes (letters, '.' and '-') joined by ',' "
+                    "or '+', with '-' before an excluded one"
+                ),
+            )
+        ],
+        help_text=help_text,
+    )
 
 
 # --- query parameters -----------------------------------------------------------------------
@@ -91,12 +112,17 @@ class SearchParameters(PageParameters):
             "such as announced:2025-03-01..2025-03-31."
         ),
     )
-    category = serializers.CharField(
-        required=False,
-        max_length=category_spec.MAX_LENGTH,
-        help_text="Category spec: `cs.AI,cs.CL` (either), `cs.AI+cs.LG-cs.CY` (minus cs.CY).",
+    category = category_field(
+        "Category spec: `cs.AI,cs.CL` (either), `cs.AI+cs.LG-cs.CY` (minus cs.CY)."
     )
     sort = serializers.ChoiceField(choices=SORTS, default="relevance", help_text="Result order.")
+    exact = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "Search the words as typed. Without it a word the index has never seen is replaced "
+            "by its spelling correction (see `corrected_query` in the response)."
+        ),
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         """`from` and `to` are Python keywords, so they cannot be declared as attributes."""
@@ -111,11 +137,7 @@ class SearchParameters(PageParameters):
 
 
 class PaperListParameters(PageParameters):
-    category = serializers.CharField(
-        required=False,
-        max_length=category_spec.MAX_LENGTH,
-        help_text="Only papers in this category spec, e.g. `cs.AI+cs.LG-cs.CY`.",
-    )
+    category = category_field("Only papers in this category spec, e.g. `cs.AI+cs.LG-cs.CY`.")
     date = DayField(
         required=False,
         help_text="Only papers on that day's daily lists (new, cross-listed or replaced).",
@@ -142,13 +164,9 @@ class LikeParameters(serializers.Serializer):
             "(2503.11677, arXiv:2503.11677v2, hep-th/9901001); repeats count once."
         ),
     )
-    category = serializers.CharField(
-        required=False,
-        max_length=category_spec.MAX_LENGTH,
-        help_text=(
-            "A daily list's category spec, e.g. `cs.CV` or `cs.AI+cs.LG-cs.CY`: search that "
-            "list (of `date`, or of its latest day). With `from` and `to`: only papers in it."
-        ),
+    category = category_field(
+        "A daily list's category spec, e.g. `cs.CV` or `cs.AI+cs.LG-cs.CY`: search that "
+        "list (of `date`, or of its latest day). With `from` and `to`: only papers in it."
     )
     date = DayField(
         required=False,
@@ -386,6 +404,22 @@ class PageSerializer(serializers.Serializer):
 
 
 class SearchPageSerializer(PageSerializer):
+    corrected_query = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "The query searched instead of `q`, its misspelt words corrected; null when `q` was "
+            "searched as given. Ask again with `exact=true` to search `q` itself."
+        ),
+    )
+    partial = serializers.BooleanField(
+        help_text=(
+            "True when too few papers have every word of the query: the first `strict_count` "
+            "results have all of them (relevance order), the rest most of them."
+        )
+    )
+    strict_count = serializers.IntegerField(
+        help_text="How many of the `count` results have every word of the query."
+    )
     results = SearchHitSerializer(many=True)
 
 

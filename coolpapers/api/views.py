@@ -6,7 +6,6 @@ a missing page or paper a 404 with a `detail`, never a 500.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -29,7 +28,7 @@ from coolpapers.related.services import is_stale, keywords_for, related_papers, 
 from coolpapers.rendering.models import Note
 from coolpapers.semantic.services import NothingToCompare
 from search.backends.base import IndexUnavailable
-from search.service import SearchInputError, SearchParams, build_request, search, with_highlights
+from search.service import SearchInputError, SearchParams, prepare, search, with_highlights
 
 from . import serializers as s
 from .pagination import paginate
@@ -114,20 +113,25 @@ class SearchView(APIView):
             400: OpenApiResponse(s.SearchErrorSerializer, description="Unusable parameters."),
             404: OpenApiResponse(s.DetailSerializer, description="The page is past the end."),
             429: TOO_MANY,
-            503: OpenApiResponse(s.DetailSerializer, description="The search index is down."),
+            503: OpenApiResponse(
+                s.DetailSerializer,
+                description="The search index is down, or the search ran past its time budget "
+                "(SEARCH_TIME_BUDGET); Retry-After says when to try again.",
+            ),
         },
         tags=["search"],
     )
     def get(self, request: Request) -> Response:
         params = validated(s.SearchParameters, request)
         try:
-            search_request = build_request(
+            search_request, corrected = prepare(
                 SearchParams(
                     q=params["q"],
                     category=params.get("category", ""),
                     date_from=params.get("date_from"),
                     date_to=params.get("date_to"),
                     sort=params["sort"],
+                    exact=params["exact"],
                 )
             )
             results = search(search_request)
@@ -136,8 +140,14 @@ class SearchView(APIView):
         except IndexUnavailable as exc:
             raise ServiceUnavailable(str(exc)) from exc
         page = paginate(request, results, params["page"], params["page_size"])
-        body = replace(page, results=with_highlights(search_request, page.results))
-        keywords = {r.paper.arxiv_id: stored_keywords(r.paper) for r in body.results}
+        body = {
+            **vars(page),
+            "results": with_highlights(search_request, page.results),
+            "corrected_query": corrected.text if corrected else None,
+            "partial": getattr(results, "partial", False),
+            "strict_count": getattr(results, "strict_count", results.count),
+        }
+        keywords = {r.paper.arxiv_id: stored_keywords(r.paper) for r in body["results"]}
         context = {"request": request, "keywords": keywords}
         return Response(s.SearchPageSerializer(body, context=context).data)
 

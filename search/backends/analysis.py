@@ -7,8 +7,12 @@ a search and its highlighting the same when SEARCH_BACKEND changes.
 
 from __future__ import annotations
 
+import functools
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 
+from coolpapers.papers.text import tex_accents_to_unicode
 from search.query import And, Node, Or, Phrase, Prefix, Term
 
 # Whoosh's English stop list (whoosh.analysis.STOP_WORDS): the words neither engine indexes.
@@ -78,3 +82,67 @@ def span_finder(words: Words, wanted: set[str], prefixes: list[str]) -> Spans:
         return [(start, end) for form, start, end in words(text) if marked(form)]
 
     return spans
+
+
+# --- text as both sides of the index see it ---------------------------------------------------
+# British spellings of common word endings, rewritten to the American form on both sides of the
+# index (documents and queries), before stemming: optimisation/optimization, modelling/modeling,
+# behaviour/behavior, analyse/analyze, centre/center, catalogue/catalog, defence/defense. Rules,
+# not a word list: a word both spellings rewrite alike matches itself, so a rule that also hits
+# a word with no American variant (precise -> precize) changes nothing a reader can see.
+_AMERICAN_RULES = (
+    (re.compile(r"^([a-z]{3,})is(ation|ations|e|es|ed|ing|er|ers)$"), r"\1iz\2"),
+    (re.compile(r"^([a-z]{2,})ys(e|es|ed|ing|er|ers)$"), r"\1yz\2"),
+    (re.compile(r"^([a-z]{3,})our(s|ed|ing|ite|ites|able|ful|less)?$"), r"\1or\2"),
+    (re.compile(r"^([a-z]{2,}[tb])re(s|d)?$"), r"\1er\2"),
+    (re.compile(r"^([a-z]{3,}e)ll(ed|ing|er|ers)$"), r"\1l\2"),
+    (re.compile(r"^([a-z]{3,})ogue(s)?$"), r"\1og\2"),
+    (re.compile(r"^([a-z]*)fence(s)?$"), r"\1fense\2"),
+)
+# Words that may need a rule, found in a text without a Python call per word.
+_AMERICAN_CANDIDATE = re.compile(
+    r"(?<!\w)[A-Za-z]{2,}(?:is(?:ation|ations|e|es|ed|ing|er|ers)|ys(?:e|es|ed|ing|er|ers)"
+    r"|our(?:s|ed|ing|ite|ites|able|ful|less)?|[tb]r(?:e|es|ed)|ell(?:ed|ing|er|ers)"
+    r"|ogues?|fences?)(?!\w)"
+)
+
+
+@functools.lru_cache(maxsize=100_000)
+def american(word: str) -> str:
+    """The American spelling of a lowercased English word by rule ("modelling" -> "modeling");
+    other words unchanged."""
+    for pattern, replacement in _AMERICAN_RULES:
+        if pattern.match(word):
+            return pattern.sub(replacement, word)
+    return word
+
+
+def _american_match(match: re.Match[str]) -> str:
+    word = match.group()
+    lowered = word.lower()
+    changed = american(lowered)
+    return word if changed == lowered else changed
+
+
+def prepare(text: str, english: bool = True) -> str:
+    """Text as the index reads it, for documents and queries alike: TeX accents as letters
+    (Schr\\"odinger), compatibility forms composed (the ligature "ﬁ" as "fi", "²" as "2") and,
+    for English text (not names), British endings in their American form."""
+    if not text:
+        return text
+    text = tex_accents_to_unicode(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return _AMERICAN_CANDIDATE.sub(_american_match, text) if english else text
+
+
+# A hyphenated compound of words: "self-supervised", "mixture-of-experts".
+_COMPOUND = re.compile(r"(?<![\w-])[A-Za-z]{2,}(?:-[A-Za-z]{2,}){1,3}(?![\w-])")
+
+
+def with_joined_compounds(text: str) -> str:
+    """`text` and, after it, its hyphenated compounds written as one word ("selfsupervised"),
+    so a paper writing "pre-trained" is found by "pretrained" too. Appended, not interleaved:
+    the words' positions, and so every phrase, stay as the text has them."""
+    joined = dict.fromkeys(m.group().replace("-", "").lower() for m in _COMPOUND.finditer(text))
+    return f"{text}\n{' '.join(joined)}" if joined else text

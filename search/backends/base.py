@@ -6,11 +6,16 @@ Django picks cache and database backends, so another engine plugs in without tou
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, overload
+
+from django.conf import settings
 
 from search.query import Node
 
@@ -19,6 +24,43 @@ SORTS = ("relevance", "announced", "submitted")
 
 class IndexUnavailable(Exception):
     """The index cannot answer (never built, or unreadable): a 503, not a reader's error."""
+
+
+class SearchTimeout(Exception):
+    """A search ran past its time budget (SEARCH_TIME_BUDGET) and was stopped: a 503, so one
+    costly query holds a worker for seconds, never minutes."""
+
+
+# When the running search must stop (time.monotonic()); None outside a search.
+_deadline: ContextVar[float | None] = ContextVar("search_deadline", default=None)
+
+
+def time_budget() -> float:
+    """Seconds one search request may take (SEARCH_TIME_BUDGET)."""
+    return float(getattr(settings, "SEARCH_TIME_BUDGET", 5.0))
+
+
+@contextmanager
+def deadline(ends: float | None = None) -> Iterator[float]:
+    """Searches inside the block stop at `ends` (default: a time budget from now), or at an
+    enclosing block's deadline if that comes first. Per thread: each request its own."""
+    ends = time.monotonic() + time_budget() if ends is None else ends
+    outer = _deadline.get()
+    token = _deadline.set(ends if outer is None else min(ends, outer))
+    try:
+        yield ends
+    finally:
+        _deadline.reset(token)
+
+
+def check_deadline() -> None:
+    """Raise SearchTimeout once the running search is past its deadline. Engines call this
+    in every loop whose length a query decides (about 50 ns a call)."""
+    ends = _deadline.get()
+    if ends is not None and time.monotonic() > ends:
+        raise SearchTimeout(
+            "This search took too long and was stopped; try fewer or more specific words."
+        )
 
 
 @dataclass(frozen=True)
@@ -52,19 +94,38 @@ class IndexHealth:
 
 class SearchResults(Sequence[Hit]):
     """Lazy results: counting and each slice ask the backend only when needed, so Django's
-    Paginator (which takes `count` and then one slice) costs one ranked search per page."""
+    Paginator (which takes `count` and then one slice) costs one ranked search per page.
+    Together they have one time budget, from when the search was asked for."""
 
     def __init__(self, backend: SearchBackend, request: SearchRequest):
         self.backend = backend
         self.request = request
+        self.ends = time.monotonic() + time_budget()
         self._count: int | None = None
+        self._strict_count: int | None = None
         self._pages: dict[tuple[int, int], list[Hit]] = {}
 
     @property
     def count(self) -> int:
+        """Every result: the strict matches and any partial ones ranked after them."""
         if self._count is None:
-            self._count = self.backend.count(self.request)
+            with deadline(self.ends):
+                self._count = self.backend.count(self.request)
         return self._count
+
+    @property
+    def strict_count(self) -> int:
+        """How many results hold every term of the query (the first ones)."""
+        if self._strict_count is None:
+            with deadline(self.ends):
+                self._strict_count = self.backend.strict_count(self.request)
+        return self._strict_count
+
+    @property
+    def partial(self) -> bool:
+        """Whether papers holding only some of the terms follow the strict matches (strict
+        AND found fewer than search.backends.rewrite.RELAX_BELOW)."""
+        return self.count > self.strict_count
 
     def __len__(self) -> int:
         return self.count
@@ -88,7 +149,8 @@ class SearchResults(Sequence[Hit]):
             raise ValueError("search results slice with step 1 only")
         key = (start, stop)
         if key not in self._pages:
-            self._pages[key] = self.backend.page(self.request, start, stop - start)
+            with deadline(self.ends):
+                self._pages[key] = self.backend.page(self.request, start, stop - start)
         return self._pages[key]
 
 
@@ -126,7 +188,12 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def count(self, request: SearchRequest) -> int:
-        """Number of papers matching the request."""
+        """Number of papers the request shows: those matching every term, then (when they are
+        fewer than RELAX_BELOW) the partial matches ranked after them."""
+
+    def strict_count(self, request: SearchRequest) -> int:
+        """Number of papers matching every term (count() adds the partial matches, if any)."""
+        return self.count(request)
 
     @abstractmethod
     def page(self, request: SearchRequest, offset: int, limit: int) -> list[Hit]:
@@ -149,7 +216,13 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def suggest(self, word: str) -> str | None:
-        """A better-known spelling of an unknown word ("did you mean")."""
+        """A better-known spelling of a word the titles do not have ("did you mean"), or None.
+        Its cost must not grow with the word's length or the corpus (search.backends.spelling:
+        a word longer than MAX_WORD letters gets None at once)."""
+
+    @abstractmethod
+    def is_known(self, word: str) -> bool:
+        """Whether any title or abstract has the word (after the engine's analysis)."""
 
     @abstractmethod
     def document_count(self) -> int:

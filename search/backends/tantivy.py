@@ -38,14 +38,17 @@ from tantivy import FieldType, Occur, Query
 from whoosh.writing import LockError
 
 from coolpapers.papers.arxiv_ids import InvalidArxivId, normalize_arxiv_id
+from search.backends.acronyms import AcronymCounts, Acronyms, count_new
 from search.backends.analysis import (
     DEFAULT_FIELDS,
     FIELD_BOOSTS,
     MAX_PREFIX_TERMS,
     QUERY_FIELD,
     STOP_WORDS,
+    american,
     marking_terms,
     marks,
+    prepare,
     span_finder,
 )
 from search.backends.base import (
@@ -55,8 +58,11 @@ from search.backends.base import (
     ProgressCallback,
     SearchBackend,
     SearchRequest,
+    check_deadline,
 )
 from search.backends.generations import IndexGenerations
+from search.backends.rewrite import RELAX_BELOW, TITLE_BONUS, UNIT_WEIGHT, Plan, plan, split_word
+from search.backends.spelling import Speller, spellable
 from search.documents import PaperDocument, documents_for
 from search.query import And, DateRange, Node, Not, Or, Phrase, Prefix, QueryError, Term
 
@@ -125,6 +131,8 @@ def _after_dot(text: str, at: int) -> bool:
 @functools.lru_cache(maxsize=200_000)
 def _index_form(analyzer: str, word: str) -> str:
     """The form a word is indexed as, "" for a stop word (a pure function, so cached)."""
+    if analyzer != "names":
+        word = american(word.lower())
     forms = ANALYZERS[analyzer].analyze(word)
     return forms[0] if forms else ""
 
@@ -224,6 +232,38 @@ def _committed(writer: tantivy.IndexWriter) -> Iterator[tantivy.IndexWriter]:
         writer.wait_merging_threads()  # ends the writer and frees tantivy's own lock
 
 
+def _forms(field: str, text: str) -> list[str]:
+    """A query's text as the field's documents were analysed (analysis.prepare first)."""
+    name = TEXT_FIELDS[field]
+    return ANALYZERS[name].analyze(prepare(text, english=name != "names"))
+
+
+class TantivyLexicon:
+    """The index's analysis and vocabulary, as query rewriting (search.backends.rewrite) asks."""
+
+    def __init__(self, searcher: tantivy.Searcher, acronyms: Acronyms):
+        self.searcher = searcher
+        self.acronyms = acronyms
+
+    def forms(self, field: str, text: str) -> list[str]:
+        return _forms(field, text)
+
+    def frequency(self, field: str, form: str) -> int:
+        return self.searcher.doc_freq(field, form)
+
+
+class Breakdown:
+    """A request's queries and counts: the strict query (its best hits kept for the first
+    pages) and, when it finds fewer than RELAX_BELOW, the partial query ranked after it."""
+
+    def __init__(self, strict: Query, strict_count: int, hits: list | None):
+        self.strict = strict
+        self.strict_count = strict_count
+        self.hits = hits  # the strict query's first COUNTED_HITS hits, by relevance
+        self.partial: Query | None = None
+        self.partial_count = 0
+
+
 class TantivyBackend(IndexGenerations, SearchBackend):
     """Options: `path` (default DATA_DIR/index/tantivy) and `build_procs`, the indexing threads
     of a rebuild (2, as Whoosh's build processes)."""
@@ -239,6 +279,8 @@ class TantivyBackend(IndexGenerations, SearchBackend):
         self._generation: str | None = None
         self._checked = 0.0
         self._counted = threading.local()  # this thread's last relevance count and its hits
+        self._speller: tuple[tuple, Speller] | None = None  # an index state's speller
+        self._acronyms = Acronyms()
 
     # --- index directories ---------------------------------------------------------------
     def _create_empty(self) -> str:
@@ -267,6 +309,7 @@ class TantivyBackend(IndexGenerations, SearchBackend):
             for doc in documents:
                 writer.delete_documents_by_term("id", doc.arxiv_id)
                 writer.add_document(_document(doc))
+        count_new(self.root / self._current_generation(), documents)
         return len(documents)
 
     def delete(self, arxiv_ids: Iterable[str]) -> int:
@@ -285,15 +328,17 @@ class TantivyBackend(IndexGenerations, SearchBackend):
         generation, path = self._new_generation()
         threads = max(1, min(os.cpu_count() or 1, int(self.options.get("build_procs", 2))))
         count = 0
+        acronyms = AcronymCounts()
         try:
             index = _open_index(path, create=True)
             writer = index.writer(heap_size=BUILD_HEAP_PER_THREAD * threads, num_threads=threads)
             with _committed(writer):
-                for doc in documents:
+                for doc in acronyms.watch(documents):
                     writer.add_document(_document(doc))
                     count += 1
                     if progress and count % 1000 == 0:
                         progress(count)
+            acronyms.save(path)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
@@ -331,44 +376,86 @@ class TantivyBackend(IndexGenerations, SearchBackend):
             self._searcher = self._index.searcher()
             return self._searcher
 
+    def _plan(self, searcher: tantivy.Searcher, query: Node) -> Plan:
+        self._acronyms.refresh(self.root / self._generation, functools.partial(_forms, "title"))
+        return plan(TantivyLexicon(searcher, self._acronyms), query)
+
+    def _breakdown(self, searcher: tantivy.Searcher, request: SearchRequest) -> Breakdown:
+        """The request's queries and counts, kept per thread for the page that follows."""
+        last = getattr(self._counted, "last", None)
+        if last is not None and last[0] == request and last[1] is searcher:
+            return last[2]
+        how = self._plan(searcher, request.query)
+        core = _translate(searcher, how.query) if how.query is not None else None
+        if core is None:
+            raise QueryError("the query has only common words (like 'the' or 'of'); add more")
+        ranked = core
+        if how.title is not None and (title := _translate(searcher, how.title)) is not None:
+            bonus = Query.const_score_query(title, TITLE_BONUS)
+            ranked = Query.boolean_query([(Occur.Must, core), (Occur.Should, bonus)])
+        strict = _filtered(searcher, request, ranked)
+        if request.sort == "relevance":
+            # Counting scores every match anyway: keep the best ones too, since a page of them
+            # is what the caller asks for next (one pass over the postings instead of two).
+            result = searcher.search(strict, limit=COUNTED_HITS, count=True)
+            found = Breakdown(strict, result.count, result.hits)
+        else:
+            found = Breakdown(strict, _count(searcher, strict), None)
+        if how.relaxable and found.strict_count < RELAX_BELOW:
+            for least in dict.fromkeys((how.min_match, 1)):
+                query = _filtered(searcher, request, _partial(searcher, how, core, least))
+                found.partial, found.partial_count = query, _count(searcher, query)
+                if found.partial_count:
+                    break
+        self._counted.last = (request, searcher, found)
+        return found
+
     def count(self, request: SearchRequest) -> int:
-        searcher = self._get_searcher()
-        query = _request_query(searcher, request)
-        if request.sort != "relevance":
-            return _count(searcher, query)
-        # Counting scores every match anyway: keep the best ones too, since a page of them is
-        # what the caller asks for next (one pass over the postings instead of two).
-        result = searcher.search(query, limit=COUNTED_HITS, count=True)
-        self._counted.last = (request, searcher, result.hits)
-        return result.count
+        found = self._breakdown(self._get_searcher(), request)
+        return found.strict_count + found.partial_count
+
+    def strict_count(self, request: SearchRequest) -> int:
+        return self._breakdown(self._get_searcher(), request).strict_count
 
     def page(self, request: SearchRequest, offset: int, limit: int) -> list[Hit]:
         if limit <= 0:
             return []
         searcher = self._get_searcher()
-        counted = getattr(self._counted, "last", None)
-        if (
-            counted
-            and counted[1] is searcher
-            and counted[0] == request
-            and offset + limit <= COUNTED_HITS
-        ):
-            hits = counted[2][offset : offset + limit]
-            return [Hit(searcher.doc(a).get_first("id"), float(score)) for score, a in hits]
-        query = _request_query(searcher, request)
-        if request.sort == "relevance":
-            hits = searcher.search(query, limit=limit, offset=offset, count=False).hits
-        else:
-            hits = _newest_first(searcher, query, request.sort, offset, limit)
+        found = self._breakdown(searcher, request)
+        # The strict matches first, then the partial ones: a page may hold both.
+        hits = self._hits(searcher, found.strict, request.sort, offset, limit, found.hits)
+        if found.partial is not None and len(hits) < limit:
+            rest = max(0, offset - found.strict_count)
+            hits += self._hits(searcher, found.partial, request.sort, rest, limit - len(hits))
         return [Hit(searcher.doc(address).get_first("id"), float(score)) for score, address in hits]
+
+    def _hits(
+        self,
+        searcher: tantivy.Searcher,
+        query: Query,
+        sort: str,
+        offset: int,
+        limit: int,
+        counted: list | None = None,
+    ) -> list:
+        if counted is not None and offset + limit <= COUNTED_HITS:
+            return list(counted[offset : offset + limit])
+        if sort == "relevance":
+            return searcher.search(query, limit=limit, offset=offset, count=False).hits
+        return _newest_first(searcher, query, sort, offset, limit)
 
     def highlight_terms(
         self, request: SearchRequest, field: str
     ) -> Callable[[str], list[tuple[int, int]]]:
         name = TEXT_FIELDS.get(field, "stemmed")
         analyzer = ANALYZERS[name]
-        texts, prefixes = marking_terms(request.query, field)
-        wanted = {form for text in texts for form in analyzer.analyze(text)}
+        try:  # the query as rewritten for searching, so expansions and split words are marked
+            query = self._plan(self._get_searcher(), request.query).query or request.query
+        except IndexUnavailable:
+            query = request.query
+        texts, prefixes = marking_terms(query, field)
+        english = name != "names"
+        wanted = {form for text in texts for form in analyzer.analyze(prepare(text, english))}
         pattern = ASCII_TOKENS[name]
 
         def engine_words(text: str) -> Iterator[tuple[str, int, int]]:
@@ -432,30 +519,32 @@ class TantivyBackend(IndexGenerations, SearchBackend):
         return [Hit(searcher.doc(address).get_first("id"), float(score)) for score, address in hits]
 
     def suggest(self, word: str) -> str | None:
-        """The most frequent title word one edit from `word`, else two (as Whoosh's corrector)."""
-        searcher = self._get_searcher()
         forms = ANALYZERS["words"].analyze(word)
-        if len(forms) != 1:
+        if len(forms) != 1 or not spellable(forms[0]):
             return None
-        form = forms[0]
-        for distance in (1, 2):
-            near = Query.fuzzy_term_query(SCHEMA, "spelling", form, distance=distance)
-            # The words of every title holding a word near `form`, most frequent first. The
-            # near words come with their full document frequency (all their titles match), so
-            # the first near one is the most frequent.
-            for term, _ in searcher.terms_with_prefix("spelling", "", filter_query=near):
-                close = term != form and abs(len(term) - len(form)) <= distance
-                if close and _edit_distance(term, form) <= distance:
-                    return term
-        return None
+        return self._spelling().suggest(forms[0])
+
+    def _spelling(self) -> Speller:
+        """The speller of the title words (the unstemmed "spelling" field) of the index in use,
+        built again when its papers or segments change. A searcher object is new at every
+        refresh, changed or not, so it cannot be the key."""
+        searcher = self._get_searcher()
+        state = (self._generation, searcher.num_docs, searcher.num_segments)
+        with self._lock:
+            if self._speller is None or self._speller[0] != state:
+                self._speller = (state, Speller(searcher.terms_with_prefix("spelling", "")))
+            return self._speller[1]
 
     def is_known(self, word: str) -> bool:
-        """Whether any title or abstract contains the word (after stemming)."""
+        """Whether any title or abstract contains the word (after stemming), or its two
+        halves ("selfsupervised": search reads it as "self supervised")."""
         searcher = self._get_searcher()
-        return all(
+        if all(
             searcher.doc_freq("title", t) or searcher.doc_freq("abstract", t)
-            for t in ANALYZERS["stemmed"].analyze(word)
-        )
+            for t in _forms("title", word)
+        ):
+            return True
+        return split_word(TantivyLexicon(searcher, self._acronyms), word) is not None
 
     def document_count(self) -> int:
         try:
@@ -505,7 +594,8 @@ def _boosted(field: str, query: Query) -> Query:
 
 def _text(field: str, text: str) -> Query | None:
     """A word or phrase in one text field, analysed as the field is; None for only stopwords."""
-    tokens = ANALYZERS[TEXT_FIELDS[field]].pre_tokenize(text).tokens
+    name = TEXT_FIELDS[field]
+    tokens = ANALYZERS[name].pre_tokenize(prepare(text, english=name != "names")).tokens
     if not tokens:
         return None
     if len(tokens) == 1:
@@ -540,6 +630,7 @@ def _date_range(field: str, start: date | None, end: date | None) -> Query:
 
 def _translate(searcher: tantivy.Searcher, node: Node) -> Query | None:
     """Our query tree as a tantivy query; parts that analyse to nothing (stopwords) drop out."""
+    check_deadline()
     if isinstance(node, Term | Phrase):
         if node.field is None or node.field in QUERY_FIELD:
             fields = DEFAULT_FIELDS if node.field is None else (QUERY_FIELD[node.field],)
@@ -587,11 +678,8 @@ def _translate(searcher: tantivy.Searcher, node: Node) -> Query | None:
     raise QueryError(f"unsupported query part {node!r}")
 
 
-def _request_query(searcher: tantivy.Searcher, request: SearchRequest) -> Query:
-    """The request's query with its filters, which match without scoring."""
-    query = _translate(searcher, request.query)
-    if query is None:
-        raise QueryError("the query has only common words (like 'the' or 'of'); add more")
+def _filtered(searcher: tantivy.Searcher, request: SearchRequest, query: Query) -> Query:
+    """`query` with the request's filters, which match without scoring."""
     clauses = [(Occur.Must, query)]
     if request.include_categories:
         included = [_category(searcher, c) for c in request.include_categories]
@@ -605,6 +693,25 @@ def _request_query(searcher: tantivy.Searcher, request: SearchRequest) -> Query:
         ids = Query.term_set_query(SCHEMA, "id", sorted(request.only_ids))
         clauses.append((Occur.Must, _unscored(ids)))
     return Query.boolean_query(clauses) if len(clauses) > 1 else query
+
+
+def _partial(searcher: tantivy.Searcher, how: Plan, strict: Query, least: int) -> Query:
+    """Papers with every required part and at least `least` units, the strict matches left
+    out, ranked by units matched (UNIT_WEIGHT each) and then BM25."""
+    units = []
+    for unit in how.units:
+        if (query := _translate(searcher, unit)) is not None:
+            weight = Query.const_score_query(query, UNIT_WEIGHT)
+            units.append(
+                (Occur.Should, Query.boolean_query([(Occur.Should, query), (Occur.Should, weight)]))
+            )
+    clauses = [(Occur.Must, Query.boolean_query(units, minimum_number_should_match=least))]
+    for node in how.required:
+        negated = isinstance(node, Not)
+        if (query := _translate(searcher, node.child if negated else node)) is not None:
+            clauses.append((Occur.MustNot if negated else Occur.Must, query))
+    clauses.append((Occur.MustNot, strict))
+    return Query.boolean_query(clauses)
 
 
 def _newest_first(
@@ -647,19 +754,3 @@ def _weighted_terms(searcher: tantivy.Searcher, text: str, count: int) -> list[t
         if df:
             weights[term] = tf * math.log(1 + (papers - df + 0.5) / (df + 0.5))
     return sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:count]
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance with a swap of neighbours as one edit, as tantivy's fuzzy query
-    counts it (its hits do not say which term matched, so the candidates are checked here)."""
-    before: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        row = [i]
-        for j, cb in enumerate(b, 1):
-            cost = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cost = min(cost, before[j - 2] + 1)
-            row.append(cost)
-        before, previous = previous, row
-    return previous[-1]

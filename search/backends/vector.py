@@ -6,7 +6,8 @@ list is decoded once, block by block, into NumPy arrays kept in a byte-bounded L
 immutable segment, and a query becomes a handful of dense array operations over all
 documents: the match mask gives the exact count, the scores the BM25F ranking (Whoosh's own
 formula, idf and quantised field lengths, so the order is the same as Whoosh's), and
-argpartition the top hits. Phrases are matched by Whoosh (positions) and scored as their words.
+argpartition the top hits. Phrases are matched on the positions of the documents holding all
+their words, and scored as their words.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import numpy as np
-from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
+
+from search.backends.base import check_deadline
 
 _LENGTH_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 
@@ -68,6 +70,7 @@ def _read_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarra
     ids, weights = [], []
     # Whoosh 2.7's W3 codec keeps 128 postings per block: decode whole blocks, not postings.
     while matcher.is_active():
+        check_deadline()
         matcher._read_ids()
         matcher._read_weights()
         ids.append(np.asarray(matcher._ids, dtype=np.int32))
@@ -117,6 +120,9 @@ class Segment:
         return self._columns[field]
 
 
+PHRASE_CHECK = 64  # documents whose positions are read between two deadline checks
+
+
 class VectorSearcher:
     """Evaluates translated queries for one Whoosh searcher (one index state)."""
 
@@ -156,6 +162,7 @@ class VectorSearcher:
         B = self.weighting._field_B.get(field, self.weighting.B)
         K1 = self.weighting.K1
         for seg in self.segments:
+            check_deadline()
             ids, weights = seg.postings(field, text)
             if not len(ids):
                 continue
@@ -169,13 +176,36 @@ class VectorSearcher:
         out.mask &= self.alive
         return out
 
-    def docs_of(self, query: wq.Query) -> np.ndarray:
-        """Documents matched by a Whoosh query (phrases need positions)."""
-        mask = np.zeros(self.size, bool)
-        docs = np.fromiter(query.docs(self.searcher), dtype=np.int64)
-        if len(docs):
-            mask[docs] = True
-        return mask
+    def phrase(self, field: str, words: list[str]) -> np.ndarray:
+        """Documents with `words` at consecutive positions (stop words are renumbered away in
+        the index, as Whoosh's Phrase query reads it). Only documents holding every word are
+        read, from their postings' positions, with the deadline checked every PHRASE_CHECK:
+        Whoosh's own phrase matcher walks the postings in Python with no place to stop."""
+        candidates = self.alive.copy()
+        for word in set(words):
+            candidates &= self.term(field, word, scored=False).mask
+        out = np.zeros(self.size, bool)
+        for seg in self.segments:
+            local = np.flatnonzero(candidates[seg.offset : seg.offset + seg.size])
+            if not len(local):
+                continue
+            matchers = {}
+            for word in set(words):
+                matcher = seg.reader.postings(field, word)
+                matchers[word] = getattr(matcher, "child", matcher)  # deletions are masked
+            for number, doc in enumerate(local.tolist()):
+                if not number % PHRASE_CHECK:
+                    check_deadline()
+                at = {}
+                for word, matcher in matchers.items():
+                    matcher.skip_to(doc)
+                    at[word] = set(matcher.value_as("positions"))
+                if any(
+                    all(start + i in at[word] for i, word in enumerate(words))
+                    for start in at[words[0]]
+                ):
+                    out[seg.offset + doc] = True
+        return out
 
     def date_range(self, field: str, start: date | None, end: date | None) -> Matches:
         from whoosh.util.times import datetime_to_long

@@ -18,6 +18,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -26,23 +27,25 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from whoosh import query as wq
 from whoosh import scoring
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, create_in, open_dir
-from whoosh.support.charset import accent_map
 from whoosh.writing import LockError
 
 from coolpapers.papers.arxiv_ids import InvalidArxivId, normalize_arxiv_id
+from coolpapers.papers.text import fold_word
+from search.backends.acronyms import AcronymCounts, Acronyms, count_new
 from search.backends.analysis import (
     DEFAULT_FIELDS,
     FIELD_BOOSTS,
     MAX_PREFIX_TERMS,
     QUERY_FIELD,
     STOP_WORDS,
+    american,
     marking_terms,
+    prepare,
     span_finder,
 )
 from search.backends.base import (
@@ -52,14 +55,36 @@ from search.backends.base import (
     ProgressCallback,
     SearchBackend,
     SearchRequest,
+    check_deadline,
 )
 from search.backends.generations import IndexGenerations
+from search.backends.rewrite import RELAX_BELOW, TITLE_BONUS, UNIT_WEIGHT, Plan, plan, split_word
+from search.backends.spelling import Speller, spellable
 from search.backends.vector import Matches, PostingCache, VectorSearcher
 from search.query import And, DateRange, Node, Not, Or, Phrase, Prefix, QueryError, Term
 
+
+class FoldFilter(Filter):
+    """Accents folded as coolpapers.papers.text.fold folds them (ß as ss, ø as o), and before
+    stemming: stemmed first, "Schrödinger" and "Schrodinger" became different stems."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if not token.text.isascii():
+                token.text = fold_word(token.text)
+            yield token
+
+
 # Stemmed English with accents folded: "images" finds "image", Schrödinger finds Schrodinger.
-TEXT_ANALYZER = StemmingAnalyzer(stoplist=STOP_WORDS) | CharsetFilter(accent_map)
-NAME_ANALYZER = RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
+# Text reaches it through analysis.prepare (TeX accents, ligatures, British endings).
+TEXT_ANALYZER = (
+    RegexTokenizer(r"\w+(\.?\w+)*")
+    | LowercaseFilter()
+    | FoldFilter()
+    | StopFilter(stoplist=STOP_WORDS, minsize=2)
+    | StemFilter(cachesize=50_000)
+)
+NAME_ANALYZER = RegexTokenizer(r"\w+") | LowercaseFilter() | FoldFilter()
 CACHE_SECONDS = 300
 WRITE_TIMEOUT = 120.0
 
@@ -90,6 +115,37 @@ def _as_datetime(value: date | datetime | None) -> datetime | None:
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None)
     return datetime.combine(value, dtime())
+
+
+@dataclass
+class Found:
+    """A request's matches: those with every term, and the partial matches ranked after them
+    (None when the strict ones are enough or the query cannot be relaxed)."""
+
+    strict: Matches
+    partial: Matches | None = None
+
+    @property
+    def strict_count(self) -> int:
+        return int(self.strict.mask.sum())
+
+    @property
+    def count(self) -> int:
+        return self.strict_count + (int(self.partial.mask.sum()) if self.partial else 0)
+
+
+class WhooshLexicon:
+    """The index's analysis and vocabulary, as query rewriting (search.backends.rewrite) asks."""
+
+    def __init__(self, searcher, acronyms: Acronyms):
+        self.searcher = searcher
+        self.acronyms = acronyms
+
+    def forms(self, field: str, text: str) -> list[str]:
+        return _analyzed(field, text)
+
+    def frequency(self, field: str, form: str) -> int:
+        return self.searcher.doc_frequency(field, form)
 
 
 def _fields(doc: Any) -> dict[str, Any]:
@@ -129,7 +185,9 @@ class WhooshBackend(IndexGenerations, SearchBackend):
         self._checked = 0.0
         self._postings = PostingCache(int(options.get("postings_cache_mb", 256)) * 2**20)
         self._vector_searcher: VectorSearcher | None = None
-        self._evaluated: dict[SearchRequest, Matches] = {}
+        self._evaluated: dict[SearchRequest, Found] = {}
+        self._acronyms = Acronyms()
+        self._speller: tuple[str, Speller] | None = None  # (index state, its speller)
 
     # --- index directories ---------------------------------------------------------------
     def _writable_index(self):
@@ -162,6 +220,7 @@ class WhooshBackend(IndexGenerations, SearchBackend):
             writer.cancel()
             raise
         writer.commit()
+        count_new(self.root / self._current_generation(), documents)
         self._checked = 0.0  # this process sees its own writes at once
         return len(documents)
 
@@ -179,8 +238,10 @@ class WhooshBackend(IndexGenerations, SearchBackend):
     def rebuild(self, documents: Iterable[Any], progress: ProgressCallback | None = None) -> int:
         generation, path = self._new_generation()
         procs = max(1, min(os.cpu_count() or 1, int(self.options.get("build_procs", 2))))
+        acronyms = AcronymCounts()
         try:
-            count = _parallel_build(path, documents, procs, progress)
+            count = _parallel_build(path, acronyms.watch(documents), procs, progress)
+            acronyms.save(path)
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
@@ -246,37 +307,48 @@ class WhooshBackend(IndexGenerations, SearchBackend):
             self._evaluated.clear()
         return self._vector_searcher
 
-    def _matches(self, searcher, request: SearchRequest) -> Matches:
+    def _plan(self, searcher, query: Node) -> Plan:
+        self._acronyms.refresh(self.root / self._generation, functools.partial(_analyzed, "title"))
+        return plan(WhooshLexicon(searcher, self._acronyms), query)
+
+    def _matches(self, searcher, request: SearchRequest) -> Found:
         """The request evaluated over every document (kept for the count-then-page pair)."""
         vs = self._vector(searcher)
         found = self._evaluated.get(request)
         if found is not None:
             return found
-        matches = _evaluate(vs, request.query)
-        if matches is None:
+        how = self._plan(searcher, request.query)
+        strict = _evaluate(vs, how.query) if how.query is not None else None
+        if strict is None:
             raise QueryError("the query has only common words (like 'the' or 'of'); add more")
-        mask = matches.mask
-        if request.include_categories:
-            mask = mask & _any(vs, [_category(vs, c) for c in request.include_categories])
-        if request.exclude_categories:
-            mask = mask & ~_any(vs, [_category(vs, c) for c in request.exclude_categories])
-        if request.date_from or request.date_to:
-            mask = mask & vs.date_range(request.date_field, request.date_from, request.date_to).mask
-        if request.only_ids is not None:
-            mask = mask & _any(vs, [vs.term("id", i, scored=False) for i in request.only_ids])
-        matches = Matches(mask, matches.scores)
-        self._evaluated[request] = matches
+        allowed = _filters(vs, request)
+        strict.mask &= allowed
+        if how.title is not None:
+            in_title = _evaluate(vs, how.title)
+            strict.scores[in_title.mask] += TITLE_BONUS
+        found = Found(strict)
+        if how.relaxable and found.strict_count < RELAX_BELOW:
+            found.partial = _partial(vs, how, allowed & ~strict.mask)
+        self._evaluated[request] = found
         if len(self._evaluated) > 8:
             self._evaluated.pop(next(iter(self._evaluated)))
-        return matches
+        return found
 
     def count(self, request: SearchRequest) -> int:
+        return self._counts(request)[0]
+
+    def strict_count(self, request: SearchRequest) -> int:
+        return self._counts(request)[1]
+
+    def _counts(self, request: SearchRequest) -> tuple[int, int]:
+        """(every result, those with all the terms)."""
         with self._lock:
             searcher = self._get_searcher()
             key = self._cache_key(searcher, "count", request)
             found = cache.get(key)
             if found is None:
-                found = int(self._matches(searcher, request).mask.sum())
+                matches = self._matches(searcher, request)
+                found = (matches.count, matches.strict_count)
                 cache.set(key, found, CACHE_SECONDS)
             return found
 
@@ -291,7 +363,12 @@ class WhooshBackend(IndexGenerations, SearchBackend):
                 return found
             matches = self._matches(searcher, request)
             sort = None if request.sort == "relevance" else request.sort
-            top = self._vector(searcher).top(matches, offset, limit, sort)
+            vs = self._vector(searcher)
+            # The strict matches first, then the partial ones: a page may hold both.
+            top = vs.top(matches.strict, offset, limit, sort)
+            if matches.partial is not None and len(top) < limit:
+                rest = max(0, offset - matches.strict_count)
+                top += vs.top(matches.partial, rest, limit - len(top), sort)
             hits = [Hit(searcher.stored_fields(doc)["id"], score) for doc, score in top]
             cache.set(key, hits, CACHE_SECONDS)
             return hits
@@ -299,9 +376,8 @@ class WhooshBackend(IndexGenerations, SearchBackend):
     def highlight_terms(
         self, request: SearchRequest, field: str
     ) -> Callable[[str], list[tuple[int, int]]]:
-        analyzer = NAME_ANALYZER if field == "authors" else TEXT_ANALYZER
-        texts, prefixes = marking_terms(request.query, field)
-        wanted = {t.text for text in texts for t in analyzer(text)}
+        texts, prefixes = marking_terms(self._marked_query(request.query), field)
+        wanted = {form for text in texts for form in _analyzed(field, text)}
         index_form = _name_form if field == "authors" else _text_form
         pattern = _NAME_WORD if field == "authors" else _TEXT_WORD
 
@@ -312,6 +388,13 @@ class WhooshBackend(IndexGenerations, SearchBackend):
                 yield index_form(match.group()), *match.span()
 
         return span_finder(words, wanted, prefixes)
+
+    def _marked_query(self, query: Node) -> Node:
+        """The query as rewritten for searching, so expansions and split words are marked."""
+        try:
+            return self._plan(self._get_searcher(), query).query or query
+        except IndexUnavailable:
+            return query
 
     def key_terms(self, text: str, count: int = 10) -> list[str]:
         searcher = self._get_searcher()
@@ -330,19 +413,33 @@ class WhooshBackend(IndexGenerations, SearchBackend):
         return [Hit(hit["id"], float(hit.score or 0.0)) for hit in results]
 
     def suggest(self, word: str) -> str | None:
-        searcher = self._get_searcher()
-        corrector = searcher.corrector("title")
-        suggestions = corrector.suggest(word.lower(), limit=1)
-        return suggestions[0] if suggestions and suggestions[0] != word.lower() else None
+        form = word.lower()
+        if not spellable(form):  # before any work: a 499-letter word costs nothing
+            return None
+        return self._spelling().suggest(form)
+
+    def _spelling(self) -> Speller:
+        """The speller of the title words (Whoosh's unstemmed spell_title field) of the index
+        state in use, built on first use after a change."""
+        with self._lock:
+            searcher = self._get_searcher()
+            stamp = self._stamp(searcher)
+            if self._speller is None or self._speller[0] != stamp:
+                field = searcher.schema["title"].spelling_fieldname("title")
+                self._speller = (stamp, Speller(_vocabulary(searcher, field)))
+            return self._speller[1]
 
     def is_known(self, word: str) -> bool:
-        """Whether any title or abstract contains the word (after stemming)."""
+        """Whether any title or abstract contains the word (after stemming), or its two
+        halves ("selfsupervised": search reads it as "self supervised")."""
         searcher = self._get_searcher()
-        tokens = [t.text for t in TEXT_ANALYZER(word)]
-        return all(
+        tokens = _analyzed("title", word)
+        if all(
             searcher.doc_frequency("title", t) or searcher.doc_frequency("abstract", t)
             for t in tokens
-        )
+        ):
+            return True
+        return split_word(WhooshLexicon(searcher, self._acronyms), word) is not None
 
     def document_count(self) -> int:
         try:
@@ -362,6 +459,14 @@ class WhooshBackend(IndexGenerations, SearchBackend):
             )
         except Exception as exc:  # health reports any failure instead of raising
             return IndexHealth(False, self.name, 0, f"{type(exc).__name__}: {exc}")
+
+
+def _vocabulary(searcher, field: str) -> Iterator[tuple[str, int]]:
+    """Every term of a field with its document frequency, segment by segment."""
+    for reader, _ in searcher.ixreader.leaf_readers():
+        if field in reader.schema and reader.doc_count_all():
+            for term, info in reader.iter_field(field):
+                yield (term.decode() if isinstance(term, bytes) else term), info.doc_frequency()
 
 
 BUILD_BATCH = 250
@@ -441,7 +546,7 @@ _NAME_WORD = re.compile(r"\w+")
 @functools.lru_cache(maxsize=200_000)
 def _text_form(word: str) -> str:
     """What a word becomes in a stemmed text field ("" for a stopword)."""
-    tokens = [t.text for t in TEXT_ANALYZER(word)]
+    tokens = [t.text for t in TEXT_ANALYZER(american(word.lower()))]
     return tokens[0] if len(tokens) == 1 else ""
 
 
@@ -452,8 +557,47 @@ def _name_form(word: str) -> str:
 
 
 def _analyzed(field: str, text: str) -> list[str]:
-    analyzer = NAME_ANALYZER if field == "authors" else TEXT_ANALYZER
-    return [t.text for t in analyzer(text)]
+    """A query's text as the field's documents were analysed (analysis.prepare first)."""
+    if field == "authors":
+        return [t.text for t in NAME_ANALYZER(prepare(text, english=False))]
+    return [t.text for t in TEXT_ANALYZER(prepare(text))]
+
+
+def _filters(vs: VectorSearcher, request: SearchRequest) -> np.ndarray:
+    """The papers the request's categories, dates and id set allow."""
+    mask = vs.alive.copy()
+    if request.include_categories:
+        mask &= _any(vs, [_category(vs, c) for c in request.include_categories])
+    if request.exclude_categories:
+        mask &= ~_any(vs, [_category(vs, c) for c in request.exclude_categories])
+    if request.date_from or request.date_to:
+        mask &= vs.date_range(request.date_field, request.date_from, request.date_to).mask
+    if request.only_ids is not None:
+        mask &= _any(vs, [vs.term("id", i, scored=False) for i in request.only_ids])
+    return mask
+
+
+def _partial(vs: VectorSearcher, how: Plan, allowed: np.ndarray) -> Matches:
+    """Papers with every required part and the most units (at least how.min_match, or one if
+    none has that many), ranked by units matched and then BM25F."""
+    mask = allowed.copy()
+    scores = np.zeros(vs.size, np.float32)
+    for node in how.required:
+        if isinstance(node, Not):
+            if (excluded := _evaluate(vs, node.child)) is not None:
+                mask &= ~excluded.mask
+        elif (part := _evaluate(vs, node)) is not None:
+            mask &= part.mask
+            scores += part.scores
+    matched = np.zeros(vs.size, np.int16)
+    for unit in how.units:
+        if (part := _evaluate(vs, unit)) is not None:
+            matched += part.mask
+            scores += part.scores
+    enough = mask & (matched >= how.min_match)
+    if not enough.any():
+        enough = mask & (matched >= 1)
+    return Matches(enough, scores + UNIT_WEIGHT * matched)
 
 
 def _any(vs: VectorSearcher, parts: list[Matches]) -> np.ndarray:
@@ -474,6 +618,7 @@ def _prefix(vs: VectorSearcher, field: str, prefix: str, scored: bool = True) ->
     terms: set[str] = set()
     for seg in vs.segments:
         for term in seg.reader.expand_prefix(field, prefix):
+            check_deadline()
             terms.add(term.decode() if isinstance(term, bytes) else term)
             if len(terms) >= MAX_PREFIX_TERMS:
                 break
@@ -483,6 +628,7 @@ def _prefix(vs: VectorSearcher, field: str, prefix: str, scored: bool = True) ->
 def _union(parts: list[Matches], vs: VectorSearcher) -> Matches:
     out = vs.empty()
     for part in parts:
+        check_deadline()
         out.mask |= part.mask
         out.scores += part.scores
     return out
@@ -495,11 +641,12 @@ def _text(vs: VectorSearcher, field: str, text: str) -> Matches | None:
     if len(tokens) == 1:
         return vs.term(field, tokens[0])
     scores = _union([vs.term(field, t) for t in tokens], vs).scores
-    return Matches(vs.docs_of(wq.Phrase(field, tokens)) & vs.alive, scores)
+    return Matches(vs.phrase(field, tokens) & vs.alive, scores)
 
 
 def _evaluate(vs: VectorSearcher, node: Node) -> Matches | None:
     """Our query tree over all documents; parts that analyse to nothing (stopwords) drop out."""
+    check_deadline()
     if isinstance(node, Term | Phrase):
         if node.field in (None, *QUERY_FIELD):
             fields = DEFAULT_FIELDS if node.field is None else (QUERY_FIELD[node.field],)

@@ -12,12 +12,12 @@ from drf_spectacular.validation import validate_schema
 from tests.api.openapi import document
 
 OPERATIONS = {
-    "/api/search": {"200", "400", "404", "429", "503"},
-    "/api/papers/": {"200", "400", "404", "429"},
-    "/api/papers/like": {"200", "400", "404", "409", "429", "503"},
-    "/api/papers/{id}": {"200", "400", "404", "429"},
-    "/api/papers/{id}/related": {"200", "400", "404", "429"},
-    "/api/categories/": {"200", "429"},
+    "/api/search": {"200", "400", "404", "414", "429", "503"},
+    "/api/papers/": {"200", "400", "404", "414", "429"},
+    "/api/papers/like": {"200", "400", "404", "409", "414", "429", "503"},
+    "/api/papers/{id}": {"200", "400", "404", "414", "429"},
+    "/api/papers/{id}/related": {"200", "400", "404", "414", "429"},
+    "/api/categories/": {"200", "414", "429"},
 }
 
 
@@ -41,8 +41,29 @@ def test_every_endpoint_documents_its_responses(served):
         operation = served["paths"][path]["get"]
         assert set(operation["responses"]) == statuses, path
         assert "Retry-After" in operation["responses"]["429"]["headers"]
+        # gunicorn's own answer to a request line over its limit, before any view.
+        assert set(operation["responses"]["414"]["content"]) == {"text/html"}
         for status, response in operation["responses"].items():
-            assert "application/json" in response["content"], (path, status)
+            if status != "414":
+                assert "application/json" in response["content"], (path, status)
+
+
+@pytest.mark.parametrize("path", ["/api/search", "/api/papers/", "/api/papers/like"])
+def test_category_specs_are_invalid_in_the_schema_exactly_when_their_characters_are(
+    served, client, path
+):
+    """`category=0` was valid per the schema and a 400: the schema now has the characters a
+    spec may have, and text with others is refused with the same reason."""
+    parameter = next(
+        p for p in served["paths"][path]["get"]["parameters"] if p["name"] == "category"
+    )
+    pattern = re.compile(parameter["schema"]["pattern"])
+    assert pattern.search("cs.AI+cs.LG-cs.CY") and pattern.search("hep-th,math.IT")
+    for value in ("0", "cs.AI cs.LG", "cs.AI;cs.LG", "cs.*"):
+        assert not pattern.search(value), value
+        response = client.get(path, {"q": "x", "ids": "2503.11685", "category": value})
+        assert response.status_code == 400, value
+        assert "category codes (letters, '.' and '-')" in str(response.json()["category"])
 
 
 def test_parameters_are_documented_with_their_limits(served):
@@ -50,7 +71,7 @@ def test_parameters_are_documented_with_their_limits(served):
         return {p["name"]: p for p in served["paths"][path]["get"].get("parameters", [])}
 
     search = parameters("/api/search")
-    assert set(search) == {"q", "category", "from", "to", "sort", "page", "page_size"}
+    assert set(search) == {"q", "category", "from", "to", "sort", "exact", "page", "page_size"}
     assert search["q"]["required"] is True
     assert search["q"]["schema"]["maxLength"] == 500
     assert search["page_size"]["schema"] == {

@@ -49,7 +49,17 @@ def test_envelope_and_hits(client):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {
+        "count",
+        "next",
+        "previous",
+        "corrected_query",
+        "partial",
+        "strict_count",
+        "results",
+    }
+    assert body["corrected_query"] is None and body["partial"] is False
+    assert body["strict_count"] == body["count"]
     assert body["count"] > 5
     assert body["previous"] is None
     assert len(body["results"]) == 5
@@ -132,7 +142,42 @@ def test_no_hits_is_an_empty_first_page(client):
     response = get(client, q="xyzzyplugh")
 
     assert response.status_code == 200
-    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+    assert response.json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "corrected_query": None,
+        "partial": False,
+        "strict_count": 0,
+        "results": [],
+    }
+
+
+def test_a_misspelt_word_is_searched_corrected_and_the_response_says_so(client):
+    """Issue 15: as on the search page, a word the index has never seen is corrected."""
+    body = get(client, q="gaussian splating", page_size=2).json()
+    right = get(client, q="gaussian splatting", page_size=2).json()
+    assert body["corrected_query"] == "gaussian splatting"
+    assert body["count"] == right["count"] >= 5
+    assert [h["id"] for h in body["results"]] == [h["id"] for h in right["results"]]
+    assert "<mark>Splatting</mark>" in body["results"][0]["highlights"]["title"]
+    # The next page asks the same question, and gets the same correction.
+    following = client.get(body["next"]).json()
+    assert following["corrected_query"] == "gaussian splatting"
+    assert [h["id"] for h in following["results"]] == [
+        h["id"] for h in client.get(right["next"]).json()["results"]
+    ]
+
+
+@pytest.mark.parametrize("exact", ["true", "1"])
+def test_exact_searches_the_words_as_typed(client, exact):
+    body = get(client, q="splating", exact=exact).json()
+    assert body["corrected_query"] is None and body["count"] == 0
+    assert get(client, q="splating").json()["count"] > 0
+
+
+def test_names_are_never_corrected(client):
+    assert get(client, q="author:splating").json()["corrected_query"] is None
 
 
 def test_page_past_the_end_is_404_with_a_reason(client):
@@ -159,7 +204,7 @@ def test_page_past_the_end_is_404_with_a_reason(client):
         # Parsed fine, but the engine cannot run it (a SearchInputError from search()).
         ({"q": "title:the"}, "q", "common words"),
         ({"category": "cs.XX"}, "category", "no arXiv category cs.XX"),
-        ({"category": "cs.AI;cs.LG"}, "category", "cannot appear"),
+        ({"category": "cs.AI;cs.LG"}, "category", "a category spec is category codes"),
         ({"category": "-cs.AI"}, "category", "includes none"),
         ({"category": ""}, "category", "blank"),
         ({"from": "2025-02-30"}, "from", "not a date"),

@@ -82,6 +82,14 @@ def test_parses(text, expected):
         ("announced:(2024)", "takes a date or a range"),
         ("*", "needs letters before the *"),
         ("a\x00b", "control characters"),
+        ("ab*", "a prefix search needs at least 3 letters before the *"),
+        (
+            " OR ".join(
+                f"{w}*" for w in ["mod", "lea", "dat", "net", "met", "res", "bas", "per", "app"]
+            ),
+            "at most 8 prefix searches",
+        ),
+        ('"' + " ".join(["model"] * 25) + '"', "has 25 words; a quoted phrase may have at most 24"),
     ],
 )
 def test_errors_name_the_problem(text, message):

@@ -30,7 +30,14 @@ from whoosh.writing import LockError  # noqa: E402
 from search.backends import tantivy as tantivy_backend  # noqa: E402
 from search.backends.tantivy import SCHEMA, IndexLocked, TantivyBackend, write_lock  # noqa: E402
 from search.documents import documents_for, iter_all_documents  # noqa: E402
-from tests.search.contract import BackendContract, BuiltIndex, EmptyIndexContract, ids, req  # noqa: E402
+from tests.search.contract import (  # noqa: E402
+    BackendContract,
+    BuiltIndex,
+    EmptyIndexContract,
+    ids,
+    req,
+    strict,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,7 +101,7 @@ class TestTantivySpecifics(BuiltIndex):
         before = built._current_generation()
         first = built._get_searcher()
         reader = TantivyBackend(path=built.root)
-        expected = tuple(sorted(ids(reader.search(req("gaussian splatting")))))
+        expected = tuple(sorted(strict(reader.search(req("gaussian splatting")))))
         assert len(expected) == 5
         errors: list[BaseException] = []
         seen: set[tuple[str, ...]] = set()
@@ -104,7 +111,7 @@ class TestTantivySpecifics(BuiltIndex):
             try:
                 while not stop.is_set():
                     reader._checked = 0.0  # look for a new generation on every search
-                    seen.add(tuple(sorted(ids(reader.search(req("gaussian splatting"))))))
+                    seen.add(tuple(sorted(strict(reader.search(req("gaussian splatting"))))))
             except BaseException as exc:
                 errors.append(exc)
 

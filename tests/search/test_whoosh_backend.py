@@ -3,11 +3,13 @@ the NumPy evaluation matching Whoosh's own BM25F ranking)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from whoosh import query as wq
 
-from search.backends.whoosh import NAME_ANALYZER, TEXT_ANALYZER, WhooshBackend
+from search.backends.whoosh import NAME_ANALYZER, TEXT_ANALYZER, WhooshBackend, _evaluate
 from search.documents import iter_all_documents
+from search.query import parse_query
 from tests.search.contract import BackendContract, BuiltIndex, EmptyIndexContract, ids, req
 
 
@@ -43,8 +45,11 @@ class TestWhooshSpecifics(BuiltIndex):
         )
         expected = {hit["id"]: hit.score for hit in searcher.search(native, limit=None)}
         assert expected
-        results = built.search(req(text))
-        got = {h.arxiv_id: h.score for h in results[: len(results)]}
+        found = _evaluate(built._vector(searcher), parse_query(text))
+        got = {
+            searcher.stored_fields(int(doc))["id"]: found.scores[doc]
+            for doc in np.flatnonzero(found.mask)
+        }
         assert set(got) == set(expected)
         for key, score in expected.items():
             assert got[key] == pytest.approx(score, rel=1e-5)
