@@ -81,8 +81,9 @@ def main() -> None:
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
-    from coolpapers.browse.listing import PAGE_SIZE, DayFinder, day_counts
+    from coolpapers.browse.listing import PAGE_SIZE, day_counts
     from coolpapers.papers.category_spec import parse_spec
+    from coolpapers.papers.daily import DayFinder
     from coolpapers.papers.models import Paper
 
     call_command("migrate", verbosity=0)

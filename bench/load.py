@@ -112,8 +112,9 @@ def prepare(corpus: Path) -> dict[str, list[str]]:
     from django.core.management import call_command
     from django.db import connection
 
-    from coolpapers.browse.listing import DayFinder, day_counts
+    from coolpapers.browse.listing import day_counts
     from coolpapers.papers.category_spec import parse_spec
+    from coolpapers.papers.daily import DayFinder
     from coolpapers.papers.models import Paper
     from search.backends import get_backend
 

@@ -515,6 +515,9 @@ class ApiEngine:
 
         settings.SEARCH_BACKEND = backend
         get_backend.cache_clear()
+        # A running site's state: the spelling index of the index in use is built (requests
+        # build it in the background, and go without corrections for the seconds that takes).
+        get_backend().suggest("warmup")
         self.name = backend
         self.client = Client()
 

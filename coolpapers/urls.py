@@ -9,7 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("csrf", csrf, name="csrf"),
     path("api/", include("coolpapers.api.urls")),
-    path("", include("search.urls")),
+    path("", include("coolpapers.browse.search_urls")),
     path("", include("coolpapers.browse.urls")),
-    path("", include("coolpapers.related.urls")),  # after browse, which registers arxiv_id
+    path("", include("coolpapers.browse.related_urls")),  # after browse, which registers arxiv_id
 ]

@@ -10,7 +10,7 @@ from django.conf import settings
 def index_changed_papers(sender: Any, paper_ids: list[str], **kwargs: Any) -> None:
     mode = settings.SEARCH_AUTO_INDEX
     if mode == "celery":
-        from coolpapers.ops.tasks import send_or_leave_to_sweep
+        from coolpapers.jobs.sending import send_or_leave_to_sweep
         from search.tasks import index_papers_task
 
         # A broker outage must not fail the job whose batch is stored: repair_index catches up.

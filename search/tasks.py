@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from whoosh.writing import LockError
 
+from search.backends.base import IndexLocked
 from search.indexing import index_papers
 
 
@@ -12,7 +12,7 @@ from search.indexing import index_papers
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(LockError,),
+    autoretry_for=(IndexLocked,),
     retry_backoff=5,
     max_retries=10,
 )

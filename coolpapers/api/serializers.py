@@ -17,11 +17,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coolpapers.api.notes import NoteSerializer
-from coolpapers.browse.metadata import pdf_url
+from coolpapers.interests import like
 from coolpapers.papers import category_spec
+from coolpapers.papers.arxiv_ids import pdf_url
 from coolpapers.papers.category_spec import CategorySpec, InvalidSpec, parse_spec
 from coolpapers.papers.models import Category, Paper, Version
-from coolpapers.related import like
 from search.backends.base import SORTS
 from search.query import MAX_QUERY_LENGTH
 from search.service import MAX_PAGE_SIZE, MAX_RESULTS, Result

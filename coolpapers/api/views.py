@@ -18,11 +18,11 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from coolpapers.browse.listing import DayFinder, day_ids
+from coolpapers.interests import like
+from coolpapers.interests.pools import like_pool
 from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from coolpapers.papers.category_spec import CategorySpec, filter_papers
 from coolpapers.papers.models import Announcement, Category, Paper, PaperCategory
-from coolpapers.related import like
 from coolpapers.related.models import PaperKeywords
 from coolpapers.related.services import is_stale, keywords_for, related_papers, stored_keywords
 from coolpapers.rendering.models import Note
@@ -233,30 +233,6 @@ class RelatedPapersView(APIView):
         }
         context = {"request": request, "keywords": keywords_for(r.paper.pk for r in related)}
         return Response(s.RelatedListSerializer(body, context=context).data)
-
-
-def like_pool(params: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The restriction as the response states it, and the ids of its papers: a day's list as
-    the site shows it (the list's latest day without `date`), or the papers first announced
-    in a range of days (optionally in a category spec)."""
-    spec: CategorySpec | None = params.get("category")
-    start, end = params.get("date_from"), params.get("date_to")
-    day: date | None = None
-    if start is not None:
-        pool = like.range_pool(start, end, spec)
-    else:
-        assert spec is not None  # LikeParameters.validate: a list or a range
-        day = params.get("date") or DayFinder(spec).latest()
-        pool = day_ids(spec, day) if day else []
-    restriction = {
-        "kind": "range" if start is not None else "list",
-        "category": str(spec) if spec is not None else None,
-        "date": day,
-        "date_from": start,
-        "date_to": end,
-        "pool": len(pool),
-    }
-    return restriction, pool
 
 
 class LikeView(APIView):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from coolpapers.browse.metadata import abs_url, without_affiliation
+from coolpapers.browse.metadata import without_affiliation
+from coolpapers.papers.arxiv_ids import abs_url
 from coolpapers.papers.models import Paper
 from coolpapers.papers.text import fold, squash
 

@@ -16,45 +16,32 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from django.db.models import (
-    Case,
     Count,
-    Exists,
-    IntegerField,
     Max,
-    Min,
-    OuterRef,
     Prefetch,
-    Q,
-    QuerySet,
-    Value,
-    When,
 )
 
 from coolpapers.browse.stars import star_count
-from coolpapers.ingestion.records import ANNOUNCE_CROSS, ANNOUNCE_NEW, ANNOUNCE_REPLACE
-from coolpapers.papers.category_spec import CategorySpec, filter_papers
+from coolpapers.interests.order import preferred_order
+from coolpapers.papers.announcements import ANNOUNCE_NEW
+from coolpapers.papers.category_spec import CategorySpec
+from coolpapers.papers.daily import KINDS, day_ids, day_rows
 from coolpapers.papers.models import Announcement, Paper, PaperCategory
-from coolpapers.related.like import LikeUnusable, like_order
-from coolpapers.related.prefer import NEEDS_KEYWORDS, prefer_order
 from coolpapers.related.services import stored_keywords
+from coolpapers.web.paging import BadPage, Numbered
+from coolpapers.web.paging import parse_page as parse_page_number
 
 PAGE_SIZE = 25
 # A page number is at most this (a bigger one is a malformed request, not a missing page).
 MAX_PAGE = 100_000
-# Specs with fewer category links than this find their days from the categories' side; bigger
-# ones from the newest announcements backwards, which stops at once for a busy list.
-SMALL_SPEC = 1000
-
-# Announcements of a day in arXiv's order: new submissions, cross-lists, replacements.
-KINDS = (ANNOUNCE_NEW, ANNOUNCE_CROSS, ANNOUNCE_REPLACE)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 class Sort(StrEnum):
     ARXIV = "arxiv"
     STARS = "stars"
-    # The reader's papers (like=, coolpapers.related.like) in semantic mode, else their
-    # keywords (kw=, coolpapers.related.prefer).
+    # The reader's papers (like=) in semantic mode, else their keywords (kw=):
+    # coolpapers.interests.order.
     PREFER = "prefer"
 
 
@@ -115,11 +102,11 @@ def parse_day(text: str | None) -> date | None:
 
 
 def parse_page(text: str | None) -> int:
-    if text is None or text == "":
-        return 1
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
-        raise BadParameter(f"page={text[:40]!r} is not a page number (1 to {MAX_PAGE})")
-    return int(text)
+    try:
+        return parse_page_number(text, MAX_PAGE)
+    except BadPage as error:
+        reason = f"page={error.args[0]!r} is not a page number (1 to {MAX_PAGE})"
+        raise BadParameter(reason) from None
 
 
 def parse_sort(text: str | None) -> Sort:
@@ -131,113 +118,19 @@ def parse_sort(text: str | None) -> Sort:
         ) from None
 
 
-class DayFinder:
-    """The days a spec has papers on: the latest, and the neighbours of a given day."""
-
-    def __init__(self, spec: CategorySpec):
-        self.spec = spec
-        self._small: bool | None = None
-
-    @property
-    def small(self) -> bool:
-        if self._small is None:
-            links = PaperCategory.objects.filter(category_id__in=self.spec.include_codes)
-            self._small = not links.values("pk")[SMALL_SPEC : SMALL_SPEC + 1].exists()
-        return self._small
-
-    def _announcements(self) -> QuerySet[Announcement]:
-        if not self.small:
-            return filter_papers(Announcement.objects.all(), self.spec, "paper_id")
-        # Few papers: start from them (an IN over the category index), not from the dates.
-        papers = PaperCategory.objects.filter(category_id__in=self.spec.include_codes)
-        rows = Announcement.objects.filter(paper_id__in=papers.values("paper_id"))
-        if self.spec.exclude:
-            excluded = PaperCategory.objects.filter(
-                paper_id=OuterRef("paper_id"), category_id__in=self.spec.exclude_codes
-            )
-            rows = rows.exclude(Exists(excluded))
-        return rows
-
-    def _last(self, rows: QuerySet[Announcement]) -> date | None:
-        if self.small:
-            return rows.aggregate(day=Max("date"))["day"]
-        return rows.order_by("-date").values_list("date", flat=True).first()
-
-    def _first(self, rows: QuerySet[Announcement]) -> date | None:
-        if self.small:
-            return rows.aggregate(day=Min("date"))["day"]
-        return rows.order_by("date").values_list("date", flat=True).first()
-
-    def latest(self) -> date | None:
-        return self._last(self._announcements())
-
-    def before(self, day: date) -> date | None:
-        return self._last(self._announcements().filter(date__lt=day))
-
-    def after(self, day: date) -> date | None:
-        return self._first(self._announcements().filter(date__gt=day))
-
-
-def _kind_rank(spec: CategorySpec) -> Case:
-    """0 new, 1 cross-list, 2 replacement; a new paper outside the spec's primary categories
-    is a cross-list of this list even when arXiv announced it as new."""
-    return Case(
-        When(kind=ANNOUNCE_REPLACE, then=Value(2)),
-        When(
-            Q(kind=ANNOUNCE_CROSS) | ~Q(paper__primary_category_id__in=spec.include_codes),
-            then=Value(1),
-        ),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-
-
-def _day_rows(spec: CategorySpec, day: date) -> QuerySet[Announcement]:
-    rows = filter_papers(Announcement.objects.filter(date=day), spec, "paper_id")
-    return rows.annotate(rank=_kind_rank(spec))
-
-
-def day_ids(spec: CategorySpec, day: date) -> list[str]:
-    """The ids on the day's list in arXiv order, in one query (the pool of the ❤ sort and of
-    the API's more-like-these)."""
-    rows = _day_rows(spec, day).order_by("rank", "paper_id")
-    return list(rows.values_list("paper_id", flat=True))
-
-
-def preferred_order(ids: list[str], keywords: tuple[str, ...], liked: tuple[str, ...]) -> list[str]:
-    """The ❤ order of a list: by the reader's papers when semantic mode can use them, else by
-    their keywords; BadParameter when neither is usable."""
-    why = ""
-    if liked:
-        try:
-            return like_order(ids, liked)
-        except LikeUnusable as error:
-            why = f"; like= cannot order this list: {error}"
-    if not keywords:
-        raise BadParameter(NEEDS_KEYWORDS + why)
-    return prefer_order(ids, keywords)
-
-
 def day_counts(spec: CategorySpec, day: date) -> DayCounts:
-    by_rank = dict(_day_rows(spec, day).order_by().values_list("rank").annotate(n=Count("pk")))
+    by_rank = dict(day_rows(spec, day).order_by().values_list("rank").annotate(n=Count("pk")))
     return DayCounts(*(by_rank.get(rank, 0) for rank in range(len(KINDS))))
 
 
 @dataclass(frozen=True)
-class DayPage:
+class DayPage(Numbered):
     """One page of a day's list; `has_next` is known without counting the whole day."""
 
+    size = PAGE_SIZE
     number: int
     entries: list[Entry]
     has_next: bool
-
-    @property
-    def first_number(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1
-
-    @property
-    def last_number(self) -> int:
-        return self.first_number + len(self.entries) - 1
 
 
 def _chips_by_paper(ids: list[str]) -> dict[str, list[CategoryChip]]:
@@ -266,7 +159,7 @@ def day_page(
     reader's interests (Sort.PREFER): cosine to their `liked` papers, else the BM25 score of
     their `keywords` (see preferred_order)."""
     rows = (
-        _day_rows(spec, day)
+        day_rows(spec, day)
         .annotate(stars=star_count("paper_id"))
         .select_related("paper", "paper__related_state")
     )
@@ -322,7 +215,7 @@ def day_papers(spec: CategorySpec, day: date) -> list[Paper]:
     """The whole day in arXiv order, for feeds; two queries however many papers."""
     links = PaperCategory.objects.order_by("position")
     rows = (
-        _day_rows(spec, day)
+        day_rows(spec, day)
         .select_related("paper")
         .prefetch_related(Prefetch("paper__category_links", queryset=links))
         .order_by("rank", "paper_id")

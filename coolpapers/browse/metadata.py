@@ -9,20 +9,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from coolpapers.papers.arxiv_ids import pdf_url
 from coolpapers.papers.models import Paper
 from coolpapers.papers.text import squash, tex_accents_to_unicode
 
-ARXIV = "https://arxiv.org"
 OG_DESCRIPTION_LENGTH = 300
 _AFFILIATION = re.compile(r"\s*\([^()]*\)")
-
-
-def abs_url(arxiv_id: str) -> str:
-    return f"{ARXIV}/abs/{arxiv_id}"
-
-
-def pdf_url(arxiv_id: str) -> str:
-    return f"{ARXIV}/pdf/{arxiv_id}"
 
 
 def without_affiliation(name: str) -> str:

@@ -18,8 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 
 from coolpapers.browse.models import Star
-from coolpapers.ops.ratelimit import client_address as client_address
-from coolpapers.ops.ratelimit import hit, hit_window
+from coolpapers.web.client import client_address
+from coolpapers.web.ratelimit import hit, hit_window
 
 BROWSER_COOKIE = "browser"
 BROWSER_SALT = "coolpapers.browse.browser"
@@ -47,7 +47,7 @@ def issue_browser_id(request: HttpRequest, response: HttpResponse) -> bool:
         return True
     except InvalidBrowserId:
         pass
-    rate = getattr(settings, "STAR_BROWSER_RATE", "20/h")
+    rate = settings.STAR_BROWSER_RATE
     if hit("star-browser", client_address(request.META), rate) is not None:
         return False
     response.set_signed_cookie(
@@ -95,6 +95,6 @@ def throttle(client: str, now: float | None = None) -> int | None:
 
     STAR_RATE_LIMIT requests in any STAR_RATE_WINDOW seconds (defaults 30 per 60) per client.
     """
-    limit = getattr(settings, "STAR_RATE_LIMIT", 30)
-    window = getattr(settings, "STAR_RATE_WINDOW", 60)
+    limit = settings.STAR_RATE_LIMIT
+    window = settings.STAR_RATE_WINDOW
     return hit_window("star", client, limit, window, now)

@@ -11,12 +11,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch
-from django.http import (
-    HttpRequest,
-    HttpResponse,
-    HttpResponsePermanentRedirect,
-    JsonResponse,
-)
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,41 +20,21 @@ from django.views.decorators.http import require_GET, require_POST
 from coolpapers.browse import listing, metadata
 from coolpapers.browse.bibtex import bibtex_entry
 from coolpapers.browse.feeds import DailyListFeed, FeedList
-from coolpapers.browse.listing import BadParameter, DayCounts, DayFinder, Sort
+from coolpapers.browse.listing import BadParameter, DayCounts, Sort
 from coolpapers.browse.models import Star
-from coolpapers.browse.stars import (
-    InvalidBrowserId,
-    browser_id,
-    client_address,
-    record_star,
-    star_count,
-    throttle,
-)
-from coolpapers.ops.page_cache import cached_page
-from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
+from coolpapers.browse.stars import InvalidBrowserId, browser_id, record_star, star_count, throttle
+from coolpapers.interests.like import BadPaperIds, parse_paper_ids, semantic_on
+from coolpapers.interests.prefer import BadKeywords, parse_keywords
+from coolpapers.papers.arxiv_ids import InvalidArxivId, abs_url, parse_arxiv_id, pdf_url
 from coolpapers.papers.category_spec import CategorySpec, InvalidSpec, UnknownCategory, parse_spec
+from coolpapers.papers.daily import DayFinder
 from coolpapers.papers.models import Announcement, Archive, Category, Paper, PaperCategory
 from coolpapers.papers.taxonomy import GROUPS
-from coolpapers.related.like import BadPaperIds, parse_paper_ids, semantic_on
-from coolpapers.related.prefer import BadKeywords, parse_keywords
 from coolpapers.related.services import stored_keywords
+from coolpapers.web.client import client_address
+from coolpapers.web.page_cache import cached_page
+from coolpapers.web.problems import Problem, canonical_id, canonical_redirect, missing_paper
 from search.backends.base import IndexUnavailable
-
-
-class Problem(Exception):
-    """A request that ends in an explanatory error page."""
-
-    def __init__(self, status: int, reason: str, links: list[tuple[str, str]] | None = None):
-        super().__init__(reason)
-        self.status, self.reason, self.links = status, reason, links or []
-
-    def response(self, request: HttpRequest) -> HttpResponse:
-        template = "404.html" if self.status == 404 else "400.html"
-        links = [*self.links, ("All categories", reverse("browse:home"))]
-        title = "Temporarily unavailable" if self.status == 503 else "Bad request"
-        context = {"reason": self.reason, "links": links, "title": title}
-        return render(request, template, context, status=self.status)
-
 
 # --- home -----------------------------------------------------------------------------------
 
@@ -143,14 +118,9 @@ def _parse_spec(text: str) -> tuple[CategorySpec, dict[str, str]]:
         raise Problem(400, f"Not a category list: {error}.") from error
 
 
-def _canonical_redirect(request: HttpRequest, url: str) -> HttpResponsePermanentRedirect:
-    query = request.META.get("QUERY_STRING", "")
-    return HttpResponsePermanentRedirect(url + (f"?{query}" if query else ""))
-
-
 def _preferences(request: HttpRequest) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The ❤ sort's keywords (kw=) and papers (like=); either may be left out when the other
-    is given (which one orders the list is decided with it: listing.preferred_order)."""
+    is given (which one orders the list is decided with it: coolpapers.interests.order)."""
     like_text = request.GET.get("like", "")
     liked = parse_paper_ids(like_text, "like") if like_text.strip() else ()
     kw_text = request.GET.get("kw", "")
@@ -213,7 +183,7 @@ def _day_page(day_list: DayList) -> listing.DayPage:
             keywords=day_list.keywords,
             liked=day_list.liked,
         )
-    except BadParameter as error:  # sort=prefer with neither kw= nor like= usable
+    except BadKeywords as error:  # sort=prefer with neither kw= nor like= usable
         raise Problem(400, str(error)) from error
     except IndexUnavailable as error:
         reason = f"The ❤ sort needs the search index, which cannot answer now: {error}"
@@ -236,7 +206,7 @@ def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
     try:
         parsed, names = _parse_spec(spec)
         if str(parsed) != spec:
-            return _canonical_redirect(request, reverse("browse:list", args=[str(parsed)]))
+            return canonical_redirect(request, reverse("browse:list", args=[str(parsed)]))
         day_list = _resolve_day_list(request, parsed, names)
         counts = listing.day_counts(parsed, day_list.day)
         if problem := _nothing_to_show(day_list, counts):
@@ -291,7 +261,7 @@ def feed(request: HttpRequest, spec: str) -> HttpResponse:
     try:
         parsed, names = _parse_spec(spec)
         if str(parsed) != spec:
-            return _canonical_redirect(request, reverse("browse:feed", args=[str(parsed)]))
+            return canonical_redirect(request, reverse("browse:feed", args=[str(parsed)]))
         day = DayFinder(parsed).latest()
         if day is None:
             raise Problem(404, f"No papers in {parsed} have been announced yet.")
@@ -306,24 +276,6 @@ def feed(request: HttpRequest, spec: str) -> HttpResponse:
 
 
 # --- papers ---------------------------------------------------------------------------------
-
-
-def _canonical_id(request: HttpRequest, raw: str, view: str) -> str | HttpResponse:
-    """The canonical id, or the response to send instead: 400 for a malformed id, a 301 for
-    any other accepted form of it (arXiv:…, …v2)."""
-    try:
-        arxiv_id = parse_arxiv_id(raw).id
-    except InvalidArxivId as error:
-        return Problem(400, f"Not an arXiv id: {error}.").response(request)
-    if arxiv_id != raw:
-        return _canonical_redirect(request, reverse(view, args=[arxiv_id]))
-    return arxiv_id
-
-
-def _missing_paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    links = [(f"{arxiv_id} on arXiv", metadata.abs_url(arxiv_id))]
-    reason = f"Paper {arxiv_id} is not in our database (yet)."
-    return Problem(404, reason, links).response(request)
 
 
 def _paper_with_details(arxiv_id: str) -> Paper | None:
@@ -344,12 +296,12 @@ def _paper_with_details(arxiv_id: str) -> Paper | None:
 @require_GET
 @cached_page
 def paper_page(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    canonical = _canonical_id(request, arxiv_id, "browse:paper")
+    canonical = canonical_id(request, arxiv_id, "browse:paper")
     if isinstance(canonical, HttpResponse):
         return canonical
     paper = _paper_with_details(canonical)
     if paper is None:
-        return _missing_paper(request, canonical)
+        return missing_paper(request, canonical)
     url = request.build_absolute_uri(reverse("browse:paper", args=[canonical]))
     context = {
         "paper": paper,
@@ -361,8 +313,8 @@ def paper_page(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "dois": paper.doi.split(),
         "license_url": paper.license if paper.license.startswith(("http://", "https://")) else "",
         "canonical_url": url,
-        "abs_url": metadata.abs_url(canonical),
-        "pdf_url": metadata.pdf_url(canonical),
+        "abs_url": abs_url(canonical),
+        "pdf_url": pdf_url(canonical),
         "highwire": metadata.highwire_tags(paper),
         "open_graph": metadata.open_graph_tags(paper, url),
     }
@@ -371,12 +323,12 @@ def paper_page(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 @require_GET
 def bibtex(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    canonical = _canonical_id(request, arxiv_id, "browse:bibtex")
+    canonical = canonical_id(request, arxiv_id, "browse:bibtex")
     if isinstance(canonical, HttpResponse):
         return canonical
     paper = Paper.objects.filter(pk=canonical).prefetch_related("versions").first()
     if paper is None:
-        return _missing_paper(request, canonical)
+        return missing_paper(request, canonical)
     return HttpResponse(bibtex_entry(paper), content_type="text/plain; charset=utf-8")
 
 

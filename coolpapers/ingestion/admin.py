@@ -10,8 +10,9 @@ from django.urls import path, reverse
 
 from coolpapers.ingestion.control import cancel_job, resume_job, retry_job, start_job
 from coolpapers.ingestion.forms import IngestionJobForm
-from coolpapers.ingestion.job_admin import JobAdminMixin
-from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
+from coolpapers.ingestion.models import IngestionJob, JobKind
+from coolpapers.jobs.admin import JobAdminMixin
+from coolpapers.jobs.status import JobStatus
 
 
 @admin.register(IngestionJob)
@@ -57,7 +58,7 @@ class IngestionJobAdmin(JobAdminMixin, admin.ModelAdmin):
     ]
 
     class Media:
-        js = ["admin/ingestion/refresh.js"]
+        js = ["admin/jobs/refresh.js"]
 
     def get_fieldsets(self, request: HttpRequest, obj: IngestionJob | None = None):
         if obj is None:

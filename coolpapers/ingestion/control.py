@@ -9,17 +9,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from coolpapers.ingestion.models import IngestionJob, JobStatus
+from coolpapers.ingestion.models import IngestionJob
+from coolpapers.jobs.leases import lapsed
+from coolpapers.jobs.status import JobStateError, JobStatus
 
 RESTARTABLE = (JobStatus.FAILED, JobStatus.CANCELLED)
 # A queued job not taken by a worker this long after its task was sent counts as lost (a
 # broker that lost the message, a worker killed between fetching it and starting the job)
 # and is sent again; a copy that arrives late finds the job taken or done and does nothing.
 LOST_AFTER = timedelta(hours=1)
-
-
-class JobStateError(Exception):
-    """The job is not in a state that allows the action."""
 
 
 class QueueUnavailable(Exception):
@@ -55,9 +53,9 @@ def stranded_jobs() -> QuerySet[IngestionJob]:
     """Running jobs whose worker stopped renewing the lease (it died: the job goes nowhere
     until it is sent again), and queued jobs whose task counts as lost."""
     now = timezone.now()
-    lapsed = Q(lease_expires__isnull=True) | Q(lease_expires__lt=now)
     return IngestionJob.objects.filter(
-        (Q(status=JobStatus.RUNNING) & lapsed) | Q(status=JobStatus.QUEUED, lease_expires__lt=now)
+        (Q(status=JobStatus.RUNNING) & lapsed(now))
+        | Q(status=JobStatus.QUEUED, lease_expires__lt=now)
     )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from coolpapers.ingestion.arxiv_client import ArxivClient, PermanentHTTPError, TransientError
-from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
+from coolpapers.ingestion.models import IngestionJob, JobKind
 from coolpapers.ingestion.pipeline import upsert_records
 from coolpapers.ingestion.readers import detect_format, list_files, open_source, reader_for
 from coolpapers.ingestion.readers.atom import ArxivAPIError
@@ -27,6 +26,8 @@ from coolpapers.ingestion.records import PaperRecord, RejectedRecord, SourceErro
 from coolpapers.ingestion.sources.api import query_api
 from coolpapers.ingestion.sources.oai import harvest_oai
 from coolpapers.ingestion.sources.rss import fetch_announcements
+from coolpapers.jobs.leases import lapsed, lease_until
+from coolpapers.jobs.status import JobStatus
 from coolpapers.papers.arxiv_ids import InvalidArxivId
 from coolpapers.papers.models import Announcement, Paper, PaperCategory, Version
 from coolpapers.papers.signals import papers_changed
@@ -117,17 +118,16 @@ def _refresh_statistics(job: IngestionJob) -> None:
 def _claim(job_id: int) -> IngestionJob:
     """Take the job's lease in one conditional UPDATE, so two workers never run it at once."""
     now = timezone.now()
-    lease = now + timedelta(seconds=settings.INGEST_JOB_LEASE)
     active = IngestionJob.objects.filter(
         pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING], cancel_requested=False
     )
     # A queued job's lease_expires is when beat counts its task lost (control.start_job).
-    free = Q(status=JobStatus.QUEUED) | Q(lease_expires__isnull=True) | Q(lease_expires__lt=now)
+    free = Q(status=JobStatus.QUEUED) | lapsed(now)
     claimed = active.filter(free).update(
         status=JobStatus.RUNNING,
         started_at=Coalesce("started_at", Value(now)),
         error="",
-        lease_expires=lease,
+        lease_expires=lease_until(settings.INGEST_JOB_LEASE, now),
     )
     job = IngestionJob.objects.get(pk=job_id)
     if not claimed and job.status == JobStatus.RUNNING and not job.cancel_requested:
@@ -164,7 +164,7 @@ def _store(job: IngestionJob, batch: Batch) -> None:
         for r in rejected:
             _append_log(job, f"rejected {r.identifier}: {r.reason}")
         job.checkpoint = batch.checkpoint
-        job.lease_expires = timezone.now() + timedelta(seconds=settings.INGEST_JOB_LEASE)
+        job.lease_expires = lease_until(settings.INGEST_JOB_LEASE)
         if batch.progress is not None:
             job.progress = min(1.0, max(job.progress, batch.progress))
         job.save(

@@ -5,13 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
+from coolpapers.jobs.status import JobProgress, JobStatus
 
 
 class JobKind(models.TextChoices):
@@ -23,10 +17,7 @@ class JobKind(models.TextChoices):
     TODAY = "today", "Today's announcements (RSS + API)"
 
 
-ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
-
-
-class IngestionJob(models.Model):
+class IngestionJob(JobProgress, models.Model):
     kind = models.CharField(max_length=16, choices=JobKind.choices)
     params = models.JSONField(default=dict, blank=True, help_text="Source parameters")
     upload = models.FileField(upload_to="uploads/%Y/%m/%d/", blank=True)
@@ -65,15 +56,8 @@ class IngestionJob(models.Model):
     def processed_count(self) -> int:
         return self.created_count + self.updated_count + self.unchanged_count + self.rejected_count
 
-    @property
-    def percent(self) -> int:
-        if self.status == JobStatus.SUCCEEDED:
-            return 100
-        return round(self.progress * 100)
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
+    def done_percent(self) -> float:
+        return self.progress * 100
 
     def describe_source(self) -> str:
         p = self.params

@@ -18,12 +18,8 @@ from datetime import UTC, date, datetime
 
 from django.db import DataError, IntegrityError, transaction
 
-from coolpapers.ingestion.records import (
-    ANNOUNCE_CROSS,
-    ANNOUNCE_NEW,
-    PaperRecord,
-    RejectedRecord,
-)
+from coolpapers.ingestion.records import PaperRecord, RejectedRecord
+from coolpapers.papers.announcements import ANNOUNCE_CROSS, ANNOUNCE_NEW
 from coolpapers.papers.models import (
     Announcement,
     Archive,

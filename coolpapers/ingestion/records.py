@@ -5,12 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from coolpapers.papers.announcements import ANNOUNCE_NEW
 from coolpapers.papers.text import clean_text
-
-ANNOUNCE_NEW = "new"
-ANNOUNCE_CROSS = "cross"
-ANNOUNCE_REPLACE = "replace"
-ANNOUNCE_KINDS = (ANNOUNCE_NEW, ANNOUNCE_CROSS, ANNOUNCE_REPLACE)
 
 
 @dataclass

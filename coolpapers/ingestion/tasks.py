@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from coolpapers.ingestion.arxiv_client import TransientError
 from coolpapers.ingestion.jobs import JobBusy, run_job
-from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
+from coolpapers.ingestion.models import IngestionJob, JobKind
+from coolpapers.jobs.status import JobStatus
 
 RETRY_DELAYS = (30, 120, 600, 1800, 3600)
 

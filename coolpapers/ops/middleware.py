@@ -14,9 +14,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from coolpapers.browse.stars import client_address
 from coolpapers.ingestion.control import QueueUnavailable
-from coolpapers.ops.ratelimit import hit
+from coolpapers.web.client import client_address
+from coolpapers.web.ratelimit import hit
 from search.backends.base import SearchTimeout
 
 log = logging.getLogger(__name__)

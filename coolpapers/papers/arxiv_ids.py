@@ -74,3 +74,15 @@ def parse_arxiv_id(raw: str) -> ArxivId:
 def normalize_arxiv_id(raw: str) -> str:
     """The canonical, version-less id used as the primary key."""
     return parse_arxiv_id(raw).id
+
+
+ARXIV = "https://arxiv.org"
+
+
+def abs_url(arxiv_id: str) -> str:
+    """The paper's abstract page on arXiv (pages, feeds and error pages link to it)."""
+    return f"{ARXIV}/abs/{arxiv_id}"
+
+
+def pdf_url(arxiv_id: str) -> str:
+    return f"{ARXIV}/pdf/{arxiv_id}"

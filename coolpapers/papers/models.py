@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.functional import cached_property
 
-from coolpapers.ingestion.records import ANNOUNCE_KINDS
+from coolpapers.papers.announcements import ANNOUNCE_KINDS
 
 
 class Archive(models.Model):

@@ -11,9 +11,9 @@ from django.conf import settings
 
 
 def relate_changed_papers(sender: Any, paper_ids: list[str], **kwargs: Any) -> None:
-    mode = getattr(settings, "RELATED_AUTO", "celery")
+    mode = settings.RELATED_AUTO
     if mode == "celery":
-        from coolpapers.ops.tasks import send_or_leave_to_sweep
+        from coolpapers.jobs.sending import send_or_leave_to_sweep
         from coolpapers.related.tasks import update_related_task
 
         # A broker outage must not fail the job whose batch is stored: repair_related

@@ -32,13 +32,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from coolpapers.ops import page_cache
 from coolpapers.papers.models import Paper
-from coolpapers.related import store
+from coolpapers.related import hooks, store
 from coolpapers.related.corpus import CorpusModel, PaperResult, PaperText
 from coolpapers.related.models import PaperKeywords, RelatedPaper
-from coolpapers.semantic import services as semantic
-from coolpapers.semantic.encoder import SemanticUnavailable
+from coolpapers.related.signals import related_changed
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +119,7 @@ def compute_papers(ids: Sequence[str]) -> int:
         _add_missing_rows(current, papers)
         if current.outdated(papers):
             continue  # swapped before the rows were added
-        computed = semantic.relate(current, papers)
+        computed = hooks.relate(current, papers)
         save_results([r for r, _ in computed], current.version, [s for _, s in computed])
         if store.current_version() == current.version:
             return len(computed)
@@ -154,7 +152,7 @@ def save_results(
             keywords=r.keywords,
             content_hash=r.content_hash,
             model_version=version,
-            signals=signals[i] if signals else "bm25",
+            signals=signals[i] if signals else hooks.SIGNALS_BM25,
             computed_at=now,
         )
         for i, r in enumerate(results)
@@ -163,7 +161,8 @@ def save_results(
         for start in range(0, len(ids), CHUNK):
             RelatedPaper.objects.filter(paper_id__in=ids[start : start + CHUNK]).delete()
         RelatedPaper.objects.bulk_create(links, batch_size=5000)
-        transaction.on_commit(page_cache.invalidate)  # pages show keywords and lists
+        # Pages show keywords and lists: whoever caches them hears of the change.
+        transaction.on_commit(lambda: related_changed.send(sender=RelatedPaper, paper_ids=ids))
         PaperKeywords.objects.bulk_create(
             states,
             batch_size=2000,
@@ -175,7 +174,7 @@ def save_results(
 
 def rebuild_timeout() -> float:
     """Seconds after which a rebuild request that never finished may be made again."""
-    return float(getattr(settings, "RELATED_REBUILD_TIMEOUT", 6 * 3600))
+    return float(settings.RELATED_REBUILD_TIMEOUT)
 
 
 def update_papers(ids: Sequence[str], request_rebuild: Callable[[], None] | None = None) -> int:
@@ -183,10 +182,7 @@ def update_papers(ids: Sequence[str], request_rebuild: Callable[[], None] | None
 
     request_rebuild queues the rebuild (a Celery task); without it, it runs here.
     """
-    try:
-        semantic.embed_papers(ids)
-    except SemanticUnavailable as error:  # a bad SEMANTIC_MODEL: BM25 lists all the same
-        logger.error("related: papers not embedded: %s", error)
+    hooks.prepare(ids)
     done = compute_papers(ids)
     current = store.current_model()
     if current is not None and current.needs_rebuild and store.request_rebuild(rebuild_timeout()):

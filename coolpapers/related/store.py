@@ -1,6 +1,6 @@
 """The corpus model on disk, shared by every worker process, and each process's loaded copy.
 
-    RELATED_MODEL_DIR (default DATA_DIR/related)/
+    RELATED_MODEL_DIR (DATA_DIR/related)/
         CURRENT                      the version in use (replaced atomically)
         <version>/model.npz          BM25 weights, idf, df (scipy CSR arrays)
         <version>/model.json         terms, paper ids and content hashes of the rows
@@ -38,7 +38,7 @@ KEEP_VERSIONS = 2  # the current one and the one before, which a slow process ma
 
 
 def model_dir() -> Path:
-    return Path(getattr(settings, "RELATED_MODEL_DIR", None) or settings.DATA_DIR / "related")
+    return Path(settings.RELATED_MODEL_DIR)
 
 
 def current_version(root: Path | None = None) -> str | None:

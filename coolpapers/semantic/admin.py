@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from coolpapers.ingestion.job_admin import JobAdminMixin
-from coolpapers.ingestion.models import ACTIVE_STATUSES
+from coolpapers.jobs.admin import JobAdminMixin
+from coolpapers.jobs.status import ACTIVE_STATUSES
 from coolpapers.semantic import jobs, tasks
 from coolpapers.semantic.models import EmbeddingJob
 from coolpapers.semantic.services import mode
@@ -33,7 +33,7 @@ class EmbeddingJobAdmin(JobAdminMixin, admin.ModelAdmin):
     ]  # fmt: skip
 
     class Media:
-        js = ["admin/ingestion/refresh.js"]
+        js = ["admin/jobs/refresh.js"]
 
     def has_change_permission(self, request: HttpRequest, obj: EmbeddingJob | None = None) -> bool:
         return False  # actions change jobs

@@ -30,14 +30,14 @@ class SemanticUnavailable(RuntimeError):
 
 def available() -> bool:
     """True when the extra is installed and SEMANTIC is not "off"."""
-    if str(getattr(settings, "SEMANTIC", "auto")).lower() == "off":
+    if settings.SEMANTIC.lower() == "off":
         return False
     return importlib.util.find_spec("sentence_transformers") is not None
 
 
 def model_name() -> str:
     """The configured model, or the bundled MiniLM's directory (or its hub name)."""
-    configured = getattr(settings, "SEMANTIC_MODEL", "")
+    configured = settings.SEMANTIC_MODEL
     if configured:
         return str(configured)
     try:
@@ -81,7 +81,7 @@ def _model(name: str, threads: int):  # -> SentenceTransformer
 
 def threads() -> int:
     """Torch threads per process (SEMANTIC_THREADS; 0 leaves torch's default)."""
-    return int(getattr(settings, "SEMANTIC_THREADS", 0) or 0)
+    return int(settings.SEMANTIC_THREADS)
 
 
 def dimensions() -> int:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coolpapers.related.corpus import RELATED, CorpusModel, PaperResult, PaperText
+from coolpapers.related.hooks import SIGNALS_BM25
 from coolpapers.semantic.store import VectorMatrix
 
 DENSE_CANDIDATES = 60
@@ -30,7 +31,6 @@ WEIGHT = 0.7
 RRF_K = 60
 BLOCK = 256  # queries per matrix product: 256 x papers float32 similarities at a time
 
-SIGNALS_BM25 = "bm25"
 SIGNALS_HYBRID = "bm25+embedding"
 
 

@@ -18,8 +18,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from coolpapers.ingestion.control import JobStateError
-from coolpapers.ingestion.models import JobStatus
+from coolpapers.jobs.status import JobStateError, JobStatus
 from coolpapers.semantic import encoder, services, store
 from coolpapers.semantic.models import EmbeddingChunk, EmbeddingJob, PaperEmbedding
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from coolpapers.ingestion.models import ACTIVE_STATUSES, JobStatus
+from coolpapers.jobs.status import JobProgress, JobStatus
 from coolpapers.papers.models import Paper
 
 
@@ -27,7 +27,7 @@ class PaperEmbedding(models.Model):
         return f"{self.paper_id} ({self.model})"
 
 
-class EmbeddingJob(models.Model):
+class EmbeddingJob(JobProgress, models.Model):
     """Embeds every paper without a current embedding, in chunks that the workers share."""
 
     status = models.CharField(
@@ -53,15 +53,8 @@ class EmbeddingJob(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} embeddings ({self.status})"
 
-    @property
-    def percent(self) -> int:
-        if self.status == JobStatus.SUCCEEDED:
-            return 100
-        return round(100 * self.chunks_done / self.chunks_total) if self.chunks_total else 0
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
+    def done_percent(self) -> float:
+        return 100 * self.chunks_done / self.chunks_total if self.chunks_total else 0
 
 
 class EmbeddingChunk(models.Model):

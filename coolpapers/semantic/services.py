@@ -4,12 +4,14 @@ mode()                  "semantic" or "bm25", and why (for /healthz and the admi
 embed_papers(ids)       embeddings of those of these papers without a current one
                         (encode_papers(ids): the same, computed but not stored yet)
 relate(model, papers)   related lists: hybrid in semantic mode, BM25 alone otherwise
+                        (SemanticReranker: both, as related's hook)
 given_vectors(ids)      the embeddings of these papers (NothingToCompare: none has one)
 nearest_to(given, pool) the papers of `pool` nearest to the mean of those embeddings
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +21,8 @@ from django.conf import settings
 from coolpapers.papers.models import Paper
 from coolpapers.related.corpus import CorpusModel, PaperResult, PaperText
 from coolpapers.semantic import encoder, hybrid, store
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ def mode(count: bool = True) -> Mode:
     if not encoder.available():
         why = (
             "SEMANTIC=off"
-            if str(getattr(settings, "SEMANTIC", "auto")).lower() == "off"
+            if settings.SEMANTIC.lower() == "off"
             else "the semantic extra is not installed"
         )
         return Mode("bm25", f"BM25 only ({why})")
@@ -80,6 +84,21 @@ def relate(model: CorpusModel, papers: Sequence[PaperText]) -> list[tuple[PaperR
     if not encoder.available():
         return [(result, hybrid.SIGNALS_BM25) for result in model.compute(papers)]
     return hybrid.related(model, store.matrix(), papers)
+
+
+class SemanticReranker:
+    """Semantic mode's hook into related lists (registered in SemanticConfig.ready())."""
+
+    def prepare(self, ids: Sequence[str]) -> None:
+        try:
+            embed_papers(ids)
+        except encoder.SemanticUnavailable as error:  # a bad SEMANTIC_MODEL: lists stay BM25
+            logger.error("related: papers not embedded: %s", error)
+
+    def relate(
+        self, model: CorpusModel, papers: Sequence[PaperText]
+    ) -> list[tuple[PaperResult, str]]:
+        return relate(model, papers)
 
 
 class NothingToCompare(ValueError):

@@ -26,6 +26,11 @@ class IndexUnavailable(Exception):
     """The index cannot answer (never built, or unreadable): a 503, not a reader's error."""
 
 
+class IndexLocked(Exception):
+    """Another writer kept the index past the engine's wait: the write can be retried later
+    (search.tasks does), nothing of it was written."""
+
+
 class SearchTimeout(Exception):
     """A search ran past its time budget (SEARCH_TIME_BUDGET) and was stopped: a 503, so one
     costly query holds a worker for seconds, never minutes."""
@@ -51,6 +56,11 @@ def deadline(ends: float | None = None) -> Iterator[float]:
         yield ends
     finally:
         _deadline.reset(token)
+
+
+def under_deadline() -> bool:
+    """Whether a search with a time budget (a request) is running in this thread."""
+    return _deadline.get() is not None
 
 
 def check_deadline() -> None:
@@ -92,34 +102,47 @@ class IndexHealth:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class Found(ABC):
+    """A request as an engine evaluated it: its counts, and any page of its hits from the same
+    index state. SearchResults keeps one per request, so the page after a count runs nothing
+    again (the engine's work that counting did, such as its best hits, is kept here)."""
+
+    count: int  # every result: the strict matches, then any partial ones
+    strict_count: int  # those holding every term of the query
+
+    @abstractmethod
+    def page(self, offset: int, limit: int) -> list[Hit]:
+        """Hits offset..offset+limit in the request's order (none for a limit of 0 or less)."""
+
+
 class SearchResults(Sequence[Hit]):
-    """Lazy results: counting and each slice ask the backend only when needed, so Django's
-    Paginator (which takes `count` and then one slice) costs one ranked search per page.
-    Together they have one time budget, from when the search was asked for."""
+    """Lazy results: the request is evaluated once, on the first count or slice, and each
+    slice is cut from that evaluation, so Django's Paginator (which takes `count` and then
+    one slice) costs one search per page. Together they have one time budget, from when the
+    search was asked for."""
 
     def __init__(self, backend: SearchBackend, request: SearchRequest):
         self.backend = backend
         self.request = request
         self.ends = time.monotonic() + time_budget()
-        self._count: int | None = None
-        self._strict_count: int | None = None
+        self._found: Found | None = None
         self._pages: dict[tuple[int, int], list[Hit]] = {}
+
+    def _evaluated(self) -> Found:
+        if self._found is None:
+            with deadline(self.ends):
+                self._found = self.backend.find(self.request)
+        return self._found
 
     @property
     def count(self) -> int:
         """Every result: the strict matches and any partial ones ranked after them."""
-        if self._count is None:
-            with deadline(self.ends):
-                self._count = self.backend.count(self.request)
-        return self._count
+        return self._evaluated().count
 
     @property
     def strict_count(self) -> int:
         """How many results hold every term of the query (the first ones)."""
-        if self._strict_count is None:
-            with deadline(self.ends):
-                self._strict_count = self.backend.strict_count(self.request)
-        return self._strict_count
+        return self._evaluated().strict_count
 
     @property
     def partial(self) -> bool:
@@ -149,8 +172,9 @@ class SearchResults(Sequence[Hit]):
             raise ValueError("search results slice with step 1 only")
         key = (start, stop)
         if key not in self._pages:
+            found = self._evaluated()
             with deadline(self.ends):
-                self._pages[key] = self.backend.page(self.request, start, stop - start)
+                self._pages[key] = found.page(start, stop - start)
         return self._pages[key]
 
 
@@ -187,17 +211,18 @@ class SearchBackend(ABC):
         return SearchResults(self, request)
 
     @abstractmethod
+    def find(self, request: SearchRequest) -> Found:
+        """The request evaluated on the index state in use: the papers matching every term,
+        then (when they are fewer than RELAX_BELOW) the partial matches ranked after them.
+        Raises QueryError for a query the engine cannot run (only stop words)."""
+
     def count(self, request: SearchRequest) -> int:
-        """Number of papers the request shows: those matching every term, then (when they are
-        fewer than RELAX_BELOW) the partial matches ranked after them."""
+        """Number of papers the request shows (a search of its own: use search() to page)."""
+        return self.find(request).count
 
-    def strict_count(self, request: SearchRequest) -> int:
-        """Number of papers matching every term (count() adds the partial matches, if any)."""
-        return self.count(request)
-
-    @abstractmethod
     def page(self, request: SearchRequest, offset: int, limit: int) -> list[Hit]:
-        """Hits offset..offset+limit in the request's order."""
+        """Hits offset..offset+limit in the request's order (a search of its own)."""
+        return self.find(request).page(offset, limit)
 
     @abstractmethod
     def highlight_terms(
@@ -205,14 +230,6 @@ class SearchBackend(ABC):
     ) -> Callable[[str], list[tuple[int, int]]]:
         """A function giving the (start, end) character spans of `field` text that the
         request's terms match (after the engine's analysis: stemming, accents)."""
-
-    @abstractmethod
-    def key_terms(self, text: str, count: int = 10) -> list[str]:
-        """The most characteristic words of a text against the indexed corpus."""
-
-    @abstractmethod
-    def more_like_this(self, arxiv_id: str, count: int = 10) -> list[Hit]:
-        """Papers similar to an indexed paper (the paper itself excluded)."""
 
     @abstractmethod
     def suggest(self, word: str) -> str | None:

@@ -189,7 +189,9 @@ def _run(lexicon: Lexicon, run: list[Term]) -> list[Node]:
             key = tuple(form for word in forms[i : i + size] for form in word)
             acronym = lexicon.acronyms.by_expansion.get(key)
             if acronym:
-                out.append(Or((And(tuple(run[i : i + size])), Term(None, acronym))))
+                # Each word as _word reads it: a hyphenated one as its parts, never a phrase.
+                words = tuple(w for t in run[i : i + size] if (w := _word(lexicon, t)))
+                out.append(Or((And(words), Term(None, acronym))))
                 i += size
                 break
         else:

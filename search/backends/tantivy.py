@@ -19,13 +19,11 @@ from __future__ import annotations
 import calendar
 import fcntl
 import functools
-import math
 import os
 import re
 import shutil
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -35,15 +33,11 @@ from typing import Any
 import tantivy
 from django.conf import settings
 from tantivy import FieldType, Occur, Query
-from whoosh.writing import LockError
 
-from coolpapers.papers.arxiv_ids import InvalidArxivId, normalize_arxiv_id
 from search.backends.acronyms import AcronymCounts, Acronyms, count_new
 from search.backends.analysis import (
-    DEFAULT_FIELDS,
     FIELD_BOOSTS,
     MAX_PREFIX_TERMS,
-    QUERY_FIELD,
     STOP_WORDS,
     american,
     marking_terms,
@@ -52,19 +46,20 @@ from search.backends.analysis import (
     span_finder,
 )
 from search.backends.base import (
+    Found,
     Hit,
     IndexHealth,
+    IndexLocked,
     IndexUnavailable,
     ProgressCallback,
     SearchBackend,
     SearchRequest,
-    check_deadline,
 )
+from search.backends.compiler import QueryCompiler
 from search.backends.generations import IndexGenerations
-from search.backends.rewrite import RELAX_BELOW, TITLE_BONUS, UNIT_WEIGHT, Plan, plan, split_word
-from search.backends.spelling import Speller, spellable
-from search.documents import PaperDocument, documents_for
-from search.query import And, DateRange, Node, Not, Or, Phrase, Prefix, QueryError, Term
+from search.backends.rewrite import TITLE_BONUS, UNIT_WEIGHT, plan, split_word
+from search.backends.spelling import Speller, SpellerCache, spellable
+from search.documents import PaperDocument
 
 # Whoosh's StemmingAnalyzer pattern \w+(\.?\w+)* with its two-character minimum built in: the
 # same words, without a filter tantivy does not have.
@@ -110,9 +105,7 @@ WRITE_TIMEOUT = 120.0
 WRITER_HEAP = 50_000_000
 BUILD_HEAP_PER_THREAD = 256_000_000
 REFRESH_SECONDS = 0.5
-SIMILAR_TERMS = 15
 COUNTED_HITS = 100  # best hits kept by a relevance count for the page that follows
-FOUND_BY = ("title", "abstract")  # the fields similar papers share key terms in
 
 
 # How many trailing letters of a stem may differ from the word, with a margin (measured: 2).
@@ -152,11 +145,6 @@ def _build_schema() -> tantivy.Schema:
 
 
 SCHEMA = _build_schema()
-
-
-class IndexLocked(LockError):
-    """Another writer kept the index past WRITE_TIMEOUT. A Whoosh LockError, so the index
-    task's autoretry (search.tasks) covers this backend too."""
 
 
 def _seconds(value: date | datetime) -> int:
@@ -252,18 +240,6 @@ class TantivyLexicon:
         return self.searcher.doc_freq(field, form)
 
 
-class Breakdown:
-    """A request's queries and counts: the strict query (its best hits kept for the first
-    pages) and, when it finds fewer than RELAX_BELOW, the partial query ranked after it."""
-
-    def __init__(self, strict: Query, strict_count: int, hits: list | None):
-        self.strict = strict
-        self.strict_count = strict_count
-        self.hits = hits  # the strict query's first COUNTED_HITS hits, by relevance
-        self.partial: Query | None = None
-        self.partial_count = 0
-
-
 class TantivyBackend(IndexGenerations, SearchBackend):
     """Options: `path` (default DATA_DIR/index/tantivy) and `build_procs`, the indexing threads
     of a rebuild (2, as Whoosh's build processes)."""
@@ -278,8 +254,7 @@ class TantivyBackend(IndexGenerations, SearchBackend):
         self._searcher: tantivy.Searcher | None = None
         self._generation: str | None = None
         self._checked = 0.0
-        self._counted = threading.local()  # this thread's last relevance count and its hits
-        self._speller: tuple[tuple, Speller] | None = None  # an index state's speller
+        self._speller = SpellerCache()
         self._acronyms = Acronyms()
 
     # --- index directories ---------------------------------------------------------------
@@ -376,73 +351,13 @@ class TantivyBackend(IndexGenerations, SearchBackend):
             self._searcher = self._index.searcher()
             return self._searcher
 
-    def _plan(self, searcher: tantivy.Searcher, query: Node) -> Plan:
+    def _lexicon(self, searcher: tantivy.Searcher) -> TantivyLexicon:
         self._acronyms.refresh(self.root / self._generation, functools.partial(_forms, "title"))
-        return plan(TantivyLexicon(searcher, self._acronyms), query)
+        return TantivyLexicon(searcher, self._acronyms)
 
-    def _breakdown(self, searcher: tantivy.Searcher, request: SearchRequest) -> Breakdown:
-        """The request's queries and counts, kept per thread for the page that follows."""
-        last = getattr(self._counted, "last", None)
-        if last is not None and last[0] == request and last[1] is searcher:
-            return last[2]
-        how = self._plan(searcher, request.query)
-        core = _translate(searcher, how.query) if how.query is not None else None
-        if core is None:
-            raise QueryError("the query has only common words (like 'the' or 'of'); add more")
-        ranked = core
-        if how.title is not None and (title := _translate(searcher, how.title)) is not None:
-            bonus = Query.const_score_query(title, TITLE_BONUS)
-            ranked = Query.boolean_query([(Occur.Must, core), (Occur.Should, bonus)])
-        strict = _filtered(searcher, request, ranked)
-        if request.sort == "relevance":
-            # Counting scores every match anyway: keep the best ones too, since a page of them
-            # is what the caller asks for next (one pass over the postings instead of two).
-            result = searcher.search(strict, limit=COUNTED_HITS, count=True)
-            found = Breakdown(strict, result.count, result.hits)
-        else:
-            found = Breakdown(strict, _count(searcher, strict), None)
-        if how.relaxable and found.strict_count < RELAX_BELOW:
-            for least in dict.fromkeys((how.min_match, 1)):
-                query = _filtered(searcher, request, _partial(searcher, how, core, least))
-                found.partial, found.partial_count = query, _count(searcher, query)
-                if found.partial_count:
-                    break
-        self._counted.last = (request, searcher, found)
-        return found
-
-    def count(self, request: SearchRequest) -> int:
-        found = self._breakdown(self._get_searcher(), request)
-        return found.strict_count + found.partial_count
-
-    def strict_count(self, request: SearchRequest) -> int:
-        return self._breakdown(self._get_searcher(), request).strict_count
-
-    def page(self, request: SearchRequest, offset: int, limit: int) -> list[Hit]:
-        if limit <= 0:
-            return []
+    def find(self, request: SearchRequest) -> Found:
         searcher = self._get_searcher()
-        found = self._breakdown(searcher, request)
-        # The strict matches first, then the partial ones: a page may hold both.
-        hits = self._hits(searcher, found.strict, request.sort, offset, limit, found.hits)
-        if found.partial is not None and len(hits) < limit:
-            rest = max(0, offset - found.strict_count)
-            hits += self._hits(searcher, found.partial, request.sort, rest, limit - len(hits))
-        return [Hit(searcher.doc(address).get_first("id"), float(score)) for score, address in hits]
-
-    def _hits(
-        self,
-        searcher: tantivy.Searcher,
-        query: Query,
-        sort: str,
-        offset: int,
-        limit: int,
-        counted: list | None = None,
-    ) -> list:
-        if counted is not None and offset + limit <= COUNTED_HITS:
-            return list(counted[offset : offset + limit])
-        if sort == "relevance":
-            return searcher.search(query, limit=limit, offset=offset, count=False).hits
-        return _newest_first(searcher, query, sort, offset, limit)
+        return TantivyCompiler(searcher, self._lexicon(searcher)).find(request)
 
     def highlight_terms(
         self, request: SearchRequest, field: str
@@ -450,7 +365,8 @@ class TantivyBackend(IndexGenerations, SearchBackend):
         name = TEXT_FIELDS.get(field, "stemmed")
         analyzer = ANALYZERS[name]
         try:  # the query as rewritten for searching, so expansions and split words are marked
-            query = self._plan(self._get_searcher(), request.query).query or request.query
+            lexicon = self._lexicon(self._get_searcher())
+            query = plan(lexicon, request.query).query or request.query
         except IndexUnavailable:
             query = request.query
         texts, prefixes = marking_terms(query, field)
@@ -491,49 +407,21 @@ class TantivyBackend(IndexGenerations, SearchBackend):
 
         return spans
 
-    def key_terms(self, text: str, count: int = 10) -> list[str]:
-        return [term for term, _ in _weighted_terms(self._get_searcher(), text, count)]
-
-    def more_like_this(self, arxiv_id: str, count: int = 10) -> list[Hit]:
-        searcher = self._get_searcher()
-        itself = Query.term_query(SCHEMA, "id", arxiv_id)
-        docs = documents_for([arxiv_id]) if count > 0 and _count(searcher, itself) else []
-        if not docs:
-            return []
-        # Whoosh's more_like: the paper's key terms, weighted, in an OR (here over titles too).
-        terms = _weighted_terms(searcher, f"{docs[0].title} {docs[0].abstract}", SIMILAR_TERMS)
-        if not terms:
-            return []
-        top = terms[0][1]
-        like = _any(
-            [
-                Query.boost_query(
-                    _any([_boosted(f, Query.term_query(SCHEMA, f, term)) for f in FOUND_BY]),
-                    weight / top,
-                )
-                for term, weight in terms
-            ]
-        )
-        query = Query.boolean_query([(Occur.Must, like), (Occur.MustNot, itself)])
-        hits = searcher.search(query, limit=count, count=False).hits
-        return [Hit(searcher.doc(address).get_first("id"), float(score)) for score, address in hits]
-
     def suggest(self, word: str) -> str | None:
         forms = ANALYZERS["words"].analyze(word)
         if len(forms) != 1 or not spellable(forms[0]):
             return None
-        return self._spelling().suggest(forms[0])
+        speller = self._spelling()
+        return speller.suggest(forms[0]) if speller else None
 
-    def _spelling(self) -> Speller:
+    def _spelling(self) -> Speller | None:
         """The speller of the title words (the unstemmed "spelling" field) of the index in use,
-        built again when its papers or segments change. A searcher object is new at every
-        refresh, changed or not, so it cannot be the key."""
+        built again when its papers or segments change (SpellerCache: a request never waits
+        for one to be built). A searcher object is new at every refresh, changed or not, so it
+        cannot be the key."""
         searcher = self._get_searcher()
         state = (self._generation, searcher.num_docs, searcher.num_segments)
-        with self._lock:
-            if self._speller is None or self._speller[0] != state:
-                self._speller = (state, Speller(searcher.terms_with_prefix("spelling", "")))
-            return self._speller[1]
+        return self._speller.get(state, lambda: list(searcher.terms_with_prefix("spelling", "")))
 
     def is_known(self, word: str) -> bool:
         """Whether any title or abstract contains the word (after stemming), or its two
@@ -592,126 +480,98 @@ def _boosted(field: str, query: Query) -> Query:
     return Query.boost_query(query, FIELD_BOOSTS[field])
 
 
-def _text(field: str, text: str) -> Query | None:
-    """A word or phrase in one text field, analysed as the field is; None for only stopwords."""
-    name = TEXT_FIELDS[field]
-    tokens = ANALYZERS[name].pre_tokenize(prepare(text, english=name != "names")).tokens
-    if not tokens:
-        return None
-    if len(tokens) == 1:
-        return _boosted(field, Query.term_query(SCHEMA, field, tokens[0].text))
-    # Positions from the analyzer keep the gaps where stopwords were, as the index has them.
-    start = tokens[0].position
-    words = [(t.position - start, t.text) for t in tokens]
-    return _boosted(field, Query.phrase_query(SCHEMA, field, words))
+class TantivyCompiler(QueryCompiler[Query]):
+    """The query tree as tantivy queries on one searcher (never through tantivy's own query
+    parser: the project's parser has already validated the reader's text)."""
 
+    def __init__(self, searcher: tantivy.Searcher, lexicon: TantivyLexicon):
+        super().__init__(lexicon)
+        self.searcher = searcher
 
-def _prefix(searcher: tantivy.Searcher, field: str, prefix: str, scored: bool = True) -> Query:
-    """The index's terms starting with `prefix` (its most frequent MAX_PREFIX_TERMS)."""
-    terms = [t for t, _ in searcher.terms_with_prefix(field, prefix, limit=MAX_PREFIX_TERMS)]
-    if not scored:
-        return _unscored(Query.term_set_query(SCHEMA, field, terms))
-    return _any([_boosted(field, Query.term_query(SCHEMA, field, t)) for t in terms])
-
-
-def _category(searcher: tantivy.Searcher, code: str) -> Query:
-    code = code.lower()
-    if code.endswith((".", "*")):
-        return _prefix(searcher, "categories", code.rstrip("*"), scored=False)
-    return _unscored(Query.term_query(SCHEMA, "categories", code))
-
-
-def _date_range(field: str, start: date | None, end: date | None) -> Query:
-    """Days `start`..`end` inclusive; papers without this date never match."""
-    lower = _seconds(start) if start else None
-    upper = _seconds(end) + 86_399 if end else None
-    return _unscored(Query.range_query(SCHEMA, field, FieldType.Integer, lower, upper))
-
-
-def _translate(searcher: tantivy.Searcher, node: Node) -> Query | None:
-    """Our query tree as a tantivy query; parts that analyse to nothing (stopwords) drop out."""
-    check_deadline()
-    if isinstance(node, Term | Phrase):
-        if node.field is None or node.field in QUERY_FIELD:
-            fields = DEFAULT_FIELDS if node.field is None else (QUERY_FIELD[node.field],)
-            parts = [q for f in fields if (q := _text(f, node.text)) is not None]
-            return _any(parts) if parts else None
-        if node.field == "cat":
-            return _category(searcher, node.text)
-        if node.field == "id":
-            try:
-                arxiv_id = normalize_arxiv_id(node.text)
-            except InvalidArxivId as exc:
-                raise QueryError(str(exc)) from exc
-            return _unscored(Query.term_query(SCHEMA, "id", arxiv_id))
-        if node.field == "doi":
-            return _unscored(Query.term_query(SCHEMA, "doi", node.text.lower()))
-    if isinstance(node, Prefix):
-        if node.field in ("cat", "id", "doi"):
-            field = "categories" if node.field == "cat" else node.field
-            return _prefix(searcher, field, node.text.lower(), scored=False)
-        fields = DEFAULT_FIELDS if node.field is None else (QUERY_FIELD[node.field],)
-        return _any([_prefix(searcher, f, node.text.lower()) for f in fields])
-    if isinstance(node, DateRange):
-        return _date_range(node.field, node.start, node.end)
-    if isinstance(node, And):
-        positive = [
-            q
-            for c in node.children
-            if not isinstance(c, Not) and (q := _translate(searcher, c)) is not None
-        ]
-        if not positive:
+    def text(self, field: str, text: str) -> Query | None:
+        name = TEXT_FIELDS[field]
+        tokens = ANALYZERS[name].pre_tokenize(prepare(text, english=name != "names")).tokens
+        if not tokens:
             return None
-        negative = [
-            q
-            for c in node.children
-            if isinstance(c, Not) and (q := _translate(searcher, c.child)) is not None
-        ]
+        if len(tokens) == 1:
+            return _boosted(field, Query.term_query(SCHEMA, field, tokens[0].text))
+        # Positions from the analyzer keep the gaps where stopwords were, as the index has them.
+        start = tokens[0].position
+        words = [(t.position - start, t.text) for t in tokens]
+        return _boosted(field, Query.phrase_query(SCHEMA, field, words))
+
+    def prefix(self, field: str, prefix: str, scored: bool = True) -> Query:
+        """The index's terms starting with `prefix` (its most frequent MAX_PREFIX_TERMS)."""
+        found = self.searcher.terms_with_prefix(field, prefix, limit=MAX_PREFIX_TERMS)
+        terms = [t for t, _ in found]
+        if not scored:
+            return _unscored(Query.term_set_query(SCHEMA, field, terms))
+        return self.any_of([_boosted(field, Query.term_query(SCHEMA, field, t)) for t in terms])
+
+    def exact(self, field: str, value: str) -> Query:
+        return _unscored(Query.term_query(SCHEMA, field, value))
+
+    def among(self, field: str, values: list[str]) -> Query:
+        return _unscored(Query.term_set_query(SCHEMA, field, values))
+
+    def date_range(self, field: str, start: date | None, end: date | None) -> Query:
+        lower = _seconds(start) if start else None
+        upper = _seconds(end) + 86_399 if end else None
+        return _unscored(Query.range_query(SCHEMA, field, FieldType.Integer, lower, upper))
+
+    def all_of(self, positive: list[Query], negative: list[Query]) -> Query:
         return Query.boolean_query(
             [(Occur.Must, q) for q in positive] + [(Occur.MustNot, q) for q in negative]
         )
-    if isinstance(node, Or):
-        parts = [q for c in node.children if (q := _translate(searcher, c)) is not None]
-        return _any(parts) if parts else None
-    if isinstance(node, Not):
-        return None
-    raise QueryError(f"unsupported query part {node!r}")
 
+    def any_of(self, parts: list[Query]) -> Query:
+        return _any(parts)
 
-def _filtered(searcher: tantivy.Searcher, request: SearchRequest, query: Query) -> Query:
-    """`query` with the request's filters, which match without scoring."""
-    clauses = [(Occur.Must, query)]
-    if request.include_categories:
-        included = [_category(searcher, c) for c in request.include_categories]
-        clauses.append((Occur.Must, _any(included)))
-    for code in request.exclude_categories:
-        clauses.append((Occur.MustNot, _category(searcher, code)))
-    if request.date_from or request.date_to:
-        dates = _date_range(request.date_field, request.date_from, request.date_to)
-        clauses.append((Occur.Must, dates))
-    if request.only_ids is not None:
-        ids = Query.term_set_query(SCHEMA, "id", sorted(request.only_ids))
-        clauses.append((Occur.Must, _unscored(ids)))
-    return Query.boolean_query(clauses) if len(clauses) > 1 else query
+    def title_bonus(self, query: Query, title: Query) -> Query:
+        bonus = Query.const_score_query(title, TITLE_BONUS)
+        return Query.boolean_query([(Occur.Must, query), (Occur.Should, bonus)])
 
-
-def _partial(searcher: tantivy.Searcher, how: Plan, strict: Query, least: int) -> Query:
-    """Papers with every required part and at least `least` units, the strict matches left
-    out, ranked by units matched (UNIT_WEIGHT each) and then BM25."""
-    units = []
-    for unit in how.units:
-        if (query := _translate(searcher, unit)) is not None:
-            weight = Query.const_score_query(query, UNIT_WEIGHT)
-            units.append(
-                (Occur.Should, Query.boolean_query([(Occur.Should, query), (Occur.Should, weight)]))
+    def relaxed(
+        self,
+        strict: Query,
+        units: list[Query],
+        required: list[Query],
+        excluded: list[Query],
+        least: int,
+    ) -> Query:
+        weighted = [
+            Query.boolean_query(
+                [(Occur.Should, unit), (Occur.Should, Query.const_score_query(unit, UNIT_WEIGHT))]
             )
-    clauses = [(Occur.Must, Query.boolean_query(units, minimum_number_should_match=least))]
-    for node in how.required:
-        negated = isinstance(node, Not)
-        if (query := _translate(searcher, node.child if negated else node)) is not None:
-            clauses.append((Occur.MustNot if negated else Occur.Must, query))
-    clauses.append((Occur.MustNot, strict))
-    return Query.boolean_query(clauses)
+            for unit in units
+        ]
+        enough = Query.boolean_query(
+            [(Occur.Should, unit) for unit in weighted], minimum_number_should_match=least
+        )
+        return self.all_of([enough, *required], [*excluded, strict])
+
+    def count(self, query: Query) -> int:
+        return _count(self.searcher, query)
+
+    def count_best(self, query: Query, sort: str) -> tuple[int, list | None]:
+        if sort != "relevance":
+            return self.count(query), None
+        # Counting scores every match anyway: keep the best ones too, since a page of them is
+        # what the caller asks for next (one pass over the postings instead of two).
+        result = self.searcher.search(query, limit=COUNTED_HITS, count=True)
+        return result.count, result.hits
+
+    def hits(
+        self, query: Query, sort: str, offset: int, limit: int, best: list | None = None
+    ) -> list[Hit]:
+        if best is not None and offset + limit <= COUNTED_HITS:
+            found = best[offset : offset + limit]
+        elif sort == "relevance":
+            found = self.searcher.search(query, limit=limit, offset=offset, count=False).hits
+        else:
+            found = _newest_first(self.searcher, query, sort, offset, limit)
+        doc = self.searcher.doc
+        return [Hit(doc(address).get_first("id"), float(score)) for score, address in found]
 
 
 def _newest_first(
@@ -742,15 +602,3 @@ def _newest_first(
         return (day is None, -(day or 0), -score, address.segment_ord, address.doc)
 
     return [hits[i] for i in sorted(range(len(hits)), key=order)[offset:wanted]]
-
-
-def _weighted_terms(searcher: tantivy.Searcher, text: str, count: int) -> list[tuple[str, float]]:
-    """The text's stemmed words by tf-idf against the abstracts (BM25's idf), best first.
-    Words no abstract has are left out: they say nothing about the corpus and find nothing."""
-    papers = max(searcher.num_docs, 1)
-    weights = {}
-    for term, tf in Counter(ANALYZERS["stemmed"].analyze(text)).items():
-        df = searcher.doc_freq("abstract", term)
-        if df:
-            weights[term] = tf * math.log(1 + (papers - df + 0.5) / (df + 0.5))
-    return sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:count]

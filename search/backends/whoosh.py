@@ -18,7 +18,6 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 from pathlib import Path
@@ -34,14 +33,11 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, create_in, open_dir
 from whoosh.writing import LockError
 
-from coolpapers.papers.arxiv_ids import InvalidArxivId, normalize_arxiv_id
 from coolpapers.papers.text import fold_word
 from search.backends.acronyms import AcronymCounts, Acronyms, count_new
 from search.backends.analysis import (
-    DEFAULT_FIELDS,
     FIELD_BOOSTS,
     MAX_PREFIX_TERMS,
-    QUERY_FIELD,
     STOP_WORDS,
     american,
     marking_terms,
@@ -49,19 +45,22 @@ from search.backends.analysis import (
     span_finder,
 )
 from search.backends.base import (
+    Found,
     Hit,
     IndexHealth,
+    IndexLocked,
     IndexUnavailable,
     ProgressCallback,
     SearchBackend,
     SearchRequest,
     check_deadline,
 )
+from search.backends.compiler import Compiled, QueryCompiler
 from search.backends.generations import IndexGenerations
-from search.backends.rewrite import RELAX_BELOW, TITLE_BONUS, UNIT_WEIGHT, Plan, plan, split_word
-from search.backends.spelling import Speller, spellable
-from search.backends.vector import Matches, PostingCache, VectorSearcher
-from search.query import And, DateRange, Node, Not, Or, Phrase, Prefix, QueryError, Term
+from search.backends.rewrite import TITLE_BONUS, UNIT_WEIGHT, plan, split_word
+from search.backends.spelling import Speller, SpellerCache, spellable
+from search.backends.whoosh_arrays import ArraySearcher, Matches, PostingCache
+from search.query import Node
 
 
 class FoldFilter(Filter):
@@ -117,23 +116,6 @@ def _as_datetime(value: date | datetime | None) -> datetime | None:
     return datetime.combine(value, dtime())
 
 
-@dataclass
-class Found:
-    """A request's matches: those with every term, and the partial matches ranked after them
-    (None when the strict ones are enough or the query cannot be relaxed)."""
-
-    strict: Matches
-    partial: Matches | None = None
-
-    @property
-    def strict_count(self) -> int:
-        return int(self.strict.mask.sum())
-
-    @property
-    def count(self) -> int:
-        return self.strict_count + (int(self.partial.mask.sum()) if self.partial else 0)
-
-
 class WhooshLexicon:
     """The index's analysis and vocabulary, as query rewriting (search.backends.rewrite) asks."""
 
@@ -184,10 +166,9 @@ class WhooshBackend(IndexGenerations, SearchBackend):
         self._generation: str | None = None
         self._checked = 0.0
         self._postings = PostingCache(int(options.get("postings_cache_mb", 256)) * 2**20)
-        self._vector_searcher: VectorSearcher | None = None
-        self._evaluated: dict[SearchRequest, Found] = {}
+        self._arrays: ArraySearcher | None = None
         self._acronyms = Acronyms()
-        self._speller: tuple[str, Speller] | None = None  # (index state, its speller)
+        self._speller = SpellerCache()
 
     # --- index directories ---------------------------------------------------------------
     def _writable_index(self):
@@ -205,10 +186,7 @@ class WhooshBackend(IndexGenerations, SearchBackend):
         if not documents:
             return 0
         index = self._writable_index()
-        try:
-            writer = index.writer(timeout=WRITE_TIMEOUT)
-        except LockError as exc:
-            raise LockError(f"the search index is locked by another writer: {exc}") from exc
+        writer = _writer(index)
         # update_document() would open a reader per document (80 ms each on a large index):
         # delete the old versions through one searcher, then add.
         try:
@@ -229,7 +207,7 @@ class WhooshBackend(IndexGenerations, SearchBackend):
         if not ids or self._current_generation() is None:
             return 0
         index = self._writable_index()
-        writer = index.writer(timeout=WRITE_TIMEOUT)
+        writer = _writer(index)
         deleted = sum(writer.delete_by_term("id", i) for i in ids)
         writer.commit()
         self._checked = 0.0
@@ -296,82 +274,25 @@ class WhooshBackend(IndexGenerations, SearchBackend):
     def _stamp(self, searcher) -> str:
         return f"{self._generation}:{searcher.ixreader.generation()}"
 
-    def _cache_key(self, searcher, kind: str, request: SearchRequest, *extra: Any) -> str:
-        raw = repr((self._stamp(searcher), kind, request, extra))
-        return "search:whoosh:" + hashlib.sha1(raw.encode()).hexdigest()
+    def _compiler(self, searcher) -> WhooshCompiler:
+        """A compiler on this searcher's state, its match arrays kept between requests."""
+        if self._arrays is None or self._arrays.searcher is not searcher:
+            old = self._arrays.by_key() if self._arrays else None
+            self._arrays = ArraySearcher(searcher, self.weighting, self._postings, old)
+        return WhooshCompiler(self._arrays, self._lexicon(searcher), self._lock)
 
-    def _vector(self, searcher) -> VectorSearcher:
-        if self._vector_searcher is None or self._vector_searcher.searcher is not searcher:
-            old = self._vector_searcher.by_key() if self._vector_searcher else None
-            self._vector_searcher = VectorSearcher(searcher, self.weighting, self._postings, old)
-            self._evaluated.clear()
-        return self._vector_searcher
-
-    def _plan(self, searcher, query: Node) -> Plan:
+    def _lexicon(self, searcher) -> WhooshLexicon:
         self._acronyms.refresh(self.root / self._generation, functools.partial(_analyzed, "title"))
-        return plan(WhooshLexicon(searcher, self._acronyms), query)
+        return WhooshLexicon(searcher, self._acronyms)
 
-    def _matches(self, searcher, request: SearchRequest) -> Found:
-        """The request evaluated over every document (kept for the count-then-page pair)."""
-        vs = self._vector(searcher)
-        found = self._evaluated.get(request)
-        if found is not None:
-            return found
-        how = self._plan(searcher, request.query)
-        strict = _evaluate(vs, how.query) if how.query is not None else None
-        if strict is None:
-            raise QueryError("the query has only common words (like 'the' or 'of'); add more")
-        allowed = _filters(vs, request)
-        strict.mask &= allowed
-        if how.title is not None:
-            in_title = _evaluate(vs, how.title)
-            strict.scores[in_title.mask] += TITLE_BONUS
-        found = Found(strict)
-        if how.relaxable and found.strict_count < RELAX_BELOW:
-            found.partial = _partial(vs, how, allowed & ~strict.mask)
-        self._evaluated[request] = found
-        if len(self._evaluated) > 8:
-            self._evaluated.pop(next(iter(self._evaluated)))
-        return found
-
-    def count(self, request: SearchRequest) -> int:
-        return self._counts(request)[0]
-
-    def strict_count(self, request: SearchRequest) -> int:
-        return self._counts(request)[1]
-
-    def _counts(self, request: SearchRequest) -> tuple[int, int]:
-        """(every result, those with all the terms)."""
+    def find(self, request: SearchRequest) -> Found:
         with self._lock:
             searcher = self._get_searcher()
-            key = self._cache_key(searcher, "count", request)
-            found = cache.get(key)
-            if found is None:
-                matches = self._matches(searcher, request)
-                found = (matches.count, matches.strict_count)
-                cache.set(key, found, CACHE_SECONDS)
-            return found
-
-    def page(self, request: SearchRequest, offset: int, limit: int) -> list[Hit]:
-        if limit <= 0:
-            return []
-        with self._lock:
-            searcher = self._get_searcher()
-            key = self._cache_key(searcher, "page", request, offset, limit)
-            found = cache.get(key)
-            if found is not None:
-                return found
-            matches = self._matches(searcher, request)
-            sort = None if request.sort == "relevance" else request.sort
-            vs = self._vector(searcher)
-            # The strict matches first, then the partial ones: a page may hold both.
-            top = vs.top(matches.strict, offset, limit, sort)
-            if matches.partial is not None and len(top) < limit:
-                rest = max(0, offset - matches.strict_count)
-                top += vs.top(matches.partial, rest, limit - len(top), sort)
-            hits = [Hit(searcher.stored_fields(doc)["id"], score) for doc, score in top]
-            cache.set(key, hits, CACHE_SECONDS)
-            return hits
+            compiler = self._compiler(searcher)
+            raw = repr((self._stamp(searcher), request))
+        return Remembered(
+            "search:whoosh:" + hashlib.sha1(raw.encode()).hexdigest(), compiler, request
+        )
 
     def highlight_terms(
         self, request: SearchRequest, field: str
@@ -392,42 +313,23 @@ class WhooshBackend(IndexGenerations, SearchBackend):
     def _marked_query(self, query: Node) -> Node:
         """The query as rewritten for searching, so expansions and split words are marked."""
         try:
-            return self._plan(self._get_searcher(), query).query or query
+            return plan(self._lexicon(self._get_searcher()), query).query or query
         except IndexUnavailable:
             return query
-
-    def key_terms(self, text: str, count: int = 10) -> list[str]:
-        searcher = self._get_searcher()
-        return [term for term, _ in searcher.key_terms_from_text("abstract", text, numterms=count)]
-
-    def more_like_this(self, arxiv_id: str, count: int = 10) -> list[Hit]:
-        searcher = self._get_searcher()
-        docnum = searcher.document_number(id=arxiv_id)
-        if docnum is None:
-            return []
-        from search.documents import documents_for
-
-        docs = documents_for([arxiv_id])
-        text = f"{docs[0].title} {docs[0].abstract}" if docs else None
-        results = searcher.more_like(docnum, "abstract", text=text, top=count, numterms=15)
-        return [Hit(hit["id"], float(hit.score or 0.0)) for hit in results]
 
     def suggest(self, word: str) -> str | None:
         form = word.lower()
         if not spellable(form):  # before any work: a 499-letter word costs nothing
             return None
-        return self._spelling().suggest(form)
+        speller = self._spelling()
+        return speller.suggest(form) if speller else None
 
-    def _spelling(self) -> Speller:
+    def _spelling(self) -> Speller | None:
         """The speller of the title words (Whoosh's unstemmed spell_title field) of the index
-        state in use, built on first use after a change."""
-        with self._lock:
-            searcher = self._get_searcher()
-            stamp = self._stamp(searcher)
-            if self._speller is None or self._speller[0] != stamp:
-                field = searcher.schema["title"].spelling_fieldname("title")
-                self._speller = (stamp, Speller(_vocabulary(searcher, field)))
-            return self._speller[1]
+        state in use (SpellerCache: a request never waits for one to be built)."""
+        searcher = self._get_searcher()
+        field = searcher.schema["title"].spelling_fieldname("title")
+        return self._speller.get(self._stamp(searcher), lambda: list(_vocabulary(searcher, field)))
 
     def is_known(self, word: str) -> bool:
         """Whether any title or abstract contains the word (after stemming), or its two
@@ -563,119 +465,88 @@ def _analyzed(field: str, text: str) -> list[str]:
     return [t.text for t in TEXT_ANALYZER(prepare(text))]
 
 
-def _filters(vs: VectorSearcher, request: SearchRequest) -> np.ndarray:
-    """The papers the request's categories, dates and id set allow."""
-    mask = vs.alive.copy()
-    if request.include_categories:
-        mask &= _any(vs, [_category(vs, c) for c in request.include_categories])
-    if request.exclude_categories:
-        mask &= ~_any(vs, [_category(vs, c) for c in request.exclude_categories])
-    if request.date_from or request.date_to:
-        mask &= vs.date_range(request.date_field, request.date_from, request.date_to).mask
-    if request.only_ids is not None:
-        mask &= _any(vs, [vs.term("id", i, scored=False) for i in request.only_ids])
-    return mask
+def _writer(index):
+    """The index's writer, waiting up to WRITE_TIMEOUT for the one that holds the lock."""
+    try:
+        return index.writer(timeout=WRITE_TIMEOUT)
+    except LockError as exc:
+        raise IndexLocked(f"the search index is locked by another writer: {exc}") from exc
 
 
-def _partial(vs: VectorSearcher, how: Plan, allowed: np.ndarray) -> Matches:
-    """Papers with every required part and the most units (at least how.min_match, or one if
-    none has that many), ranked by units matched and then BM25F."""
-    mask = allowed.copy()
-    scores = np.zeros(vs.size, np.float32)
-    for node in how.required:
-        if isinstance(node, Not):
-            if (excluded := _evaluate(vs, node.child)) is not None:
-                mask &= ~excluded.mask
-        elif (part := _evaluate(vs, node)) is not None:
-            mask &= part.mask
-            scores += part.scores
-    matched = np.zeros(vs.size, np.int16)
-    for unit in how.units:
-        if (part := _evaluate(vs, unit)) is not None:
-            matched += part.mask
-            scores += part.scores
-    enough = mask & (matched >= how.min_match)
-    if not enough.any():
-        enough = mask & (matched >= 1)
-    return Matches(enough, scores + UNIT_WEIGHT * matched)
+class Remembered(Found):
+    """A request's counts and pages kept in Django's cache for CACHE_SECONDS, under the index
+    state they were found on: a repeated search (an API client asking again) evaluates
+    nothing, and a miss evaluates the request once for its count and all its pages."""
+
+    def __init__(self, key: str, compiler: WhooshCompiler, request: SearchRequest):
+        self.key = key
+        self._compiler = compiler
+        self._request = request
+        self._found: Compiled[Matches] | None = None
+        counts = cache.get(key)
+        if counts is None:
+            found = self._evaluated()
+            counts = (found.count, found.strict_count)
+            cache.set(key, counts, CACHE_SECONDS)
+        self.count, self.strict_count = counts
+
+    def _evaluated(self) -> Compiled[Matches]:
+        if self._found is None:
+            self._found = self._compiler.find(self._request)
+        return self._found
+
+    def page(self, offset: int, limit: int) -> list[Hit]:
+        key = f"{self.key}:{offset}:{limit}"
+        hits = cache.get(key)
+        if hits is None:
+            hits = self._evaluated().page(offset, limit)
+            cache.set(key, hits, CACHE_SECONDS)
+        return hits
 
 
-def _any(vs: VectorSearcher, parts: list[Matches]) -> np.ndarray:
-    mask = np.zeros(vs.size, bool)
-    for part in parts:
-        mask |= part.mask
-    return mask
+class WhooshCompiler(QueryCompiler[Matches]):
+    """The query tree as NumPy match arrays over every document of one searcher (Whoosh's own
+    matchers walk postings in Python, one document at a time). Whoosh's readers are not
+    thread-safe: the backend's lock is held while the arrays are read."""
 
+    def __init__(self, arrays: ArraySearcher, lexicon: WhooshLexicon, lock: threading.RLock):
+        super().__init__(lexicon)
+        self.arrays = arrays
+        self.lock = lock
 
-def _category(vs: VectorSearcher, code: str) -> Matches:
-    code = code.lower()
-    if code.endswith(".") or code.endswith("*"):
-        return _prefix(vs, "categories", code.rstrip("*"), scored=False)
-    return vs.term("categories", code, scored=False)
+    def find(self, request: SearchRequest) -> Compiled[Matches]:
+        with self.lock:
+            return super().find(request)
 
-
-def _prefix(vs: VectorSearcher, field: str, prefix: str, scored: bool = True) -> Matches:
-    terms: set[str] = set()
-    for seg in vs.segments:
-        for term in seg.reader.expand_prefix(field, prefix):
-            check_deadline()
-            terms.add(term.decode() if isinstance(term, bytes) else term)
-            if len(terms) >= MAX_PREFIX_TERMS:
-                break
-    return _union([vs.term(field, t, scored) for t in sorted(terms)], vs)
-
-
-def _union(parts: list[Matches], vs: VectorSearcher) -> Matches:
-    out = vs.empty()
-    for part in parts:
-        check_deadline()
-        out.mask |= part.mask
-        out.scores += part.scores
-    return out
-
-
-def _text(vs: VectorSearcher, field: str, text: str) -> Matches | None:
-    tokens = _analyzed(field, text)
-    if not tokens:
-        return None
-    if len(tokens) == 1:
-        return vs.term(field, tokens[0])
-    scores = _union([vs.term(field, t) for t in tokens], vs).scores
-    return Matches(vs.phrase(field, tokens) & vs.alive, scores)
-
-
-def _evaluate(vs: VectorSearcher, node: Node) -> Matches | None:
-    """Our query tree over all documents; parts that analyse to nothing (stopwords) drop out."""
-    check_deadline()
-    if isinstance(node, Term | Phrase):
-        if node.field in (None, *QUERY_FIELD):
-            fields = DEFAULT_FIELDS if node.field is None else (QUERY_FIELD[node.field],)
-            parts = [m for f in fields if (m := _text(vs, f, node.text)) is not None]
-            return _union(parts, vs) if parts else None
-        if node.field == "cat":
-            return _category(vs, node.text)
-        if node.field == "id":
-            try:
-                return vs.term("id", normalize_arxiv_id(node.text), scored=False)
-            except InvalidArxivId as exc:
-                raise QueryError(str(exc)) from exc
-        if node.field == "doi":
-            return vs.term("doi", node.text.lower(), scored=False)
-    if isinstance(node, Prefix):
-        if node.field in ("cat", "id", "doi"):
-            field = "categories" if node.field == "cat" else node.field
-            return _prefix(vs, field, node.text.lower(), scored=False)
-        fields = DEFAULT_FIELDS if node.field is None else (QUERY_FIELD[node.field],)
-        return _union([_prefix(vs, f, node.text.lower()) for f in fields], vs)
-    if isinstance(node, DateRange):
-        return vs.date_range(node.field, node.start, node.end)
-    if isinstance(node, And):
-        positive = [m for c in node.children if not isinstance(c, Not) and (m := _evaluate(vs, c))]
-        negative = [
-            m for c in node.children if isinstance(c, Not) and (m := _evaluate(vs, c.child))
-        ]
-        if not positive:
+    def text(self, field: str, text: str) -> Matches | None:
+        tokens = _analyzed(field, text)
+        if not tokens:
             return None
+        if len(tokens) == 1:
+            return self.arrays.term(field, tokens[0])
+        scores = self.any_of([self.arrays.term(field, t) for t in tokens]).scores
+        return Matches(self.arrays.phrase(field, tokens) & self.arrays.alive, scores)
+
+    def prefix(self, field: str, prefix: str, scored: bool = True) -> Matches:
+        terms: set[str] = set()
+        for seg in self.arrays.segments:
+            for term in seg.reader.expand_prefix(field, prefix):
+                check_deadline()
+                terms.add(term.decode() if isinstance(term, bytes) else term)
+                if len(terms) >= MAX_PREFIX_TERMS:
+                    break
+        return self.any_of([self.arrays.term(field, t, scored) for t in sorted(terms)])
+
+    def exact(self, field: str, value: str) -> Matches:
+        return self.arrays.term(field, value, scored=False)
+
+    def among(self, field: str, values: list[str]) -> Matches:
+        return self.any_of([self.exact(field, value) for value in values])
+
+    def date_range(self, field: str, start: date | None, end: date | None) -> Matches:
+        return self.arrays.date_range(field, start, end)
+
+    def all_of(self, positive: list[Matches], negative: list[Matches]) -> Matches:
         out = Matches(positive[0].mask.copy(), positive[0].scores.copy())
         for part in positive[1:]:
             out.mask &= part.mask
@@ -683,9 +554,48 @@ def _evaluate(vs: VectorSearcher, node: Node) -> Matches | None:
         for part in negative:
             out.mask &= ~part.mask
         return out
-    if isinstance(node, Or):
-        parts = [m for c in node.children if (m := _evaluate(vs, c)) is not None]
-        return _union(parts, vs) if parts else None
-    if isinstance(node, Not):
-        return None
-    raise QueryError(f"unsupported query part {node!r}")
+
+    def any_of(self, parts: list[Matches]) -> Matches:
+        out = self.arrays.empty()
+        for part in parts:
+            check_deadline()
+            out.mask |= part.mask
+            out.scores += part.scores
+        return out
+
+    def title_bonus(self, query: Matches, title: Matches) -> Matches:
+        scores = query.scores.copy()
+        scores[title.mask] += TITLE_BONUS
+        return Matches(query.mask, scores)
+
+    def relaxed(
+        self,
+        strict: Matches,
+        units: list[Matches],
+        required: list[Matches],
+        excluded: list[Matches],
+        least: int,
+    ) -> Matches:
+        mask = self.arrays.alive & ~strict.mask
+        scores = np.zeros(self.arrays.size, np.float32)
+        for part in required:
+            mask &= part.mask
+            scores += part.scores
+        for part in excluded:
+            mask &= ~part.mask
+        matched = np.zeros(self.arrays.size, np.int16)
+        for part in units:
+            matched += part.mask
+            scores += part.scores
+        return Matches(mask & (matched >= least), scores + UNIT_WEIGHT * matched)
+
+    def count(self, query: Matches) -> int:
+        return int(query.mask.sum())
+
+    def hits(
+        self, query: Matches, sort: str, offset: int, limit: int, best: list | None = None
+    ) -> list[Hit]:
+        with self.lock:
+            top = self.arrays.top(query, offset, limit, None if sort == "relevance" else sort)
+            stored = self.arrays.searcher.stored_fields
+            return [Hit(stored(doc)["id"], score) for doc, score in top]

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from coolpapers.browse import listing
 from coolpapers.browse.models import Star
 from coolpapers.papers.category_spec import parse_spec
+from coolpapers.papers.daily import DayFinder
 from coolpapers.papers.models import Archive, Category, Paper
 from coolpapers.papers.taxonomy import CATEGORIES, load_taxonomy
 from coolpapers.papers.text import squash
@@ -34,7 +35,7 @@ def demo_papers() -> list[str]:
         load_taxonomy(Archive, Category)
     call_command("ingest_arxiv", str(DEMO), verbosity=0)
     spec = parse_spec(CATEGORY)
-    day = listing.DayFinder(spec).latest()
+    day = DayFinder(spec).latest()
     return [paper.pk for paper in listing.day_papers(spec, day)]
 
 

@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from coolpapers.browse import listing
+from coolpapers.interests.like import like_order
 from coolpapers.papers.category_spec import parse_spec
 from coolpapers.papers.models import Archive, Category
 from coolpapers.papers.taxonomy import CATEGORIES, load_taxonomy
-from coolpapers.related.like import like_order
 from coolpapers.semantic import services
 from tests.browse.test_browser import paper_ids
 

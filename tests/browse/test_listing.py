@@ -7,8 +7,10 @@ from datetime import date
 import pytest
 
 from coolpapers.browse import listing
-from coolpapers.browse.listing import BadParameter, DayFinder, Sort
+from coolpapers.browse.listing import BadParameter, Sort
+from coolpapers.papers import daily
 from coolpapers.papers.category_spec import parse_spec
+from coolpapers.papers.daily import DayFinder
 from coolpapers.papers.models import Announcement, PaperCategory
 from tests.browse.conftest import SAMPLE_BUSY_DAY
 
@@ -34,7 +36,7 @@ def brute_force_days(spec_text: str) -> list[date]:
 @pytest.mark.parametrize("small_spec", [0, 10**9], ids=["from-dates", "from-categories"])
 @pytest.mark.parametrize("spec_text", SPECS)
 def test_both_day_strategies_find_the_same_days(sample_papers, monkeypatch, small_spec, spec_text):
-    monkeypatch.setattr(listing, "SMALL_SPEC", small_spec)
+    monkeypatch.setattr(daily, "SMALL_SPEC", small_spec)
     expected = brute_force_days(spec_text)
     finder = DayFinder(parse_spec(spec_text))
     if expected:

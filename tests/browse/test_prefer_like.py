@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from coolpapers.browse import listing
+from coolpapers.interests.prefer import NEEDS_KEYWORDS, prefer_order
 from coolpapers.papers.category_spec import parse_spec
-from coolpapers.related.prefer import NEEDS_KEYWORDS, prefer_order
 from coolpapers.semantic import services
 from coolpapers.semantic.models import PaperEmbedding
 

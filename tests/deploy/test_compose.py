@@ -179,7 +179,7 @@ def test_queues_by_kind_so_ingestion_never_waits_behind_related_work():
 
 def test_embedded_runner_starts_the_same_workers_as_compose():
     """`make run` runs the same workers, on the same queues, as compose."""
-    from coolpapers.ingestion.management.commands.run_site import commands
+    from coolpapers.ops.management.commands.run_site import commands
 
     def queues(argv: list[str]) -> tuple[str, set[str]]:
         name = argv[argv.index("--hostname") + 1].partition("@")[0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from coolpapers.ops.ratelimit import hit, parse_rate
+from coolpapers.web.ratelimit import hit, parse_rate
 
 
 @pytest.fixture

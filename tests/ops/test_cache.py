@@ -7,7 +7,7 @@ import pytest
 
 from coolpapers.ops import cache as tolerant
 from coolpapers.ops.cache import TolerantRedisCache
-from coolpapers.ops.ratelimit import hit
+from coolpapers.web.ratelimit import hit
 from tests.deploy.stack import RedisServer, free_port
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
-from coolpapers.ops import page_cache
 from coolpapers.ops.cache import SharedFileCache
+from coolpapers.web import page_cache
 from tests.deploy.stack import ROOT
 
 # What a process of the embedded default does, with its own settings (read at start).
@@ -27,7 +27,7 @@ print(sum(throttle("198.51.100.9") is None for _ in range({requests})))
 INVALIDATE = """
 import django
 django.setup()
-from coolpapers.ops.page_cache import invalidate
+from coolpapers.web.page_cache import invalidate
 invalidate()
 """
 

@@ -13,12 +13,8 @@ from coolpapers.ingestion import tasks as ingestion_tasks
 from coolpapers.ingestion.control import LOST_AFTER
 from coolpapers.ingestion.jobs import run_job
 from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
-from coolpapers.ops.tasks import (
-    repair_index,
-    resume_stranded_jobs,
-    send_or_leave_to_sweep,
-    send_waiting_jobs,
-)
+from coolpapers.jobs.sending import send_or_leave_to_sweep
+from coolpapers.ops.tasks import repair_index, resume_stranded_jobs, send_waiting_jobs
 from coolpapers.papers.models import Paper
 from search.backends import get_backend
 from search.indexing import compare_index
@@ -197,13 +193,13 @@ def test_a_stranded_job_staff_asked_to_cancel_is_cancelled(broker):
 @committing
 def test_a_broker_down_after_a_batch_does_not_fail_the_job(monkeypatch, settings, caplog):
     """Issue 20, finding 7: the post-batch index task's OperationalError failed the job."""
-    from coolpapers.ops import tasks as ops_tasks
+    from coolpapers.jobs import sending
     from coolpapers.related.tasks import update_related_task
     from search.tasks import index_papers_task
 
     settings.SEARCH_AUTO_INDEX = settings.RELATED_AUTO = "celery"
     settings.INGEST_BATCH_SIZE = 20
-    monkeypatch.setattr(ops_tasks, "SEND_RETRY_DELAYS", (0.0, 0.0))
+    monkeypatch.setattr(sending, "SEND_RETRY_DELAYS", (0.0, 0.0))
     index_sends, related_sends = Broker(up=False), Broker(up=False)
     monkeypatch.setattr(index_papers_task, "apply_async", index_sends)
     monkeypatch.setattr(update_related_task, "apply_async", related_sends)
@@ -218,10 +214,10 @@ def test_a_broker_down_after_a_batch_does_not_fail_the_job(monkeypatch, settings
 
 
 def test_a_send_that_fails_briefly_is_retried(monkeypatch):
-    from coolpapers.ops import tasks as ops_tasks
+    from coolpapers.jobs import sending
     from search.tasks import index_papers_task
 
-    monkeypatch.setattr(ops_tasks, "SEND_RETRY_DELAYS", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(sending, "SEND_RETRY_DELAYS", (0.0, 0.0, 0.0))
     attempts = []
 
     def flaky(args, **kwargs):

@@ -12,11 +12,11 @@ import pytest
 
 from coolpapers.browse import listing
 from coolpapers.browse.models import Star
+from coolpapers.interests.prefer import prefer_order
 from coolpapers.papers.category_spec import parse_spec
 from coolpapers.papers.models import Archive, Category
 from coolpapers.papers.taxonomy import CATEGORIES, load_taxonomy
 from coolpapers.related.models import PaperKeywords
-from coolpapers.related.prefer import prefer_order
 from tests.browse.test_browser import paper_ids
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,10 +11,10 @@ import pytest
 from django.core.cache import cache
 
 from coolpapers.browse import listing
+from coolpapers.interests.prefer import prefer_order
 from coolpapers.papers.category_spec import parse_spec
 from coolpapers.papers.models import Paper
 from coolpapers.related.models import PaperKeywords, RelatedPaper
-from coolpapers.related.prefer import prefer_order
 
 pytestmark = pytest.mark.django_db
 

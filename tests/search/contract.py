@@ -256,13 +256,25 @@ class BackendContract(ReadingContract):
         text = "CORDIC Is All You Need for an Image"
         assert [text[a:b] for a, b in spans(text)] == ["CORDIC", "Image"]
 
-    def test_key_terms_more_like_this_and_suggestions(self, built):
-        paper = Paper.objects.get(pk="2503.11692")
-        terms = built.key_terms(paper.title + " " + paper.abstract, 5)
-        assert len(terms) == 5 and any(t.startswith(("pollin", "flower")) for t in terms)
-        similar = built.more_like_this("2503.11731", 5)
-        assert similar and "2503.11731" not in [h.arxiv_id for h in similar]
-        assert "2503.11979" in [h.arxiv_id for h in similar]  # both are Gaussian-splatting papers
+    def test_a_count_and_its_pages_evaluate_the_query_once(self, built, monkeypatch):
+        """SearchResults keeps the engine's evaluation: the Paginator's count, then its page,
+        then the strict count, run one search; the pages are those of a fresh search."""
+        finds = []
+        find = built.find
+        monkeypatch.setattr(built, "find", lambda request: finds.append(request) or find(request))
+        for text, sort in (
+            ("learning", "relevance"),
+            ("learning", "announced"),
+            ("CORDIC image", "relevance"),
+        ):
+            cache.clear()
+            finds.clear()
+            results = built.search(req(text, sort=sort))
+            pages = [results[0:5], results[5:10], results[90:110]]
+            assert results.count > 5 and results.strict_count and len(finds) == 1
+            for (start, stop), page in zip(((0, 5), (5, 10), (90, 110)), pages, strict=True):
+                cache.clear()
+                assert page == built.page(req(text, sort=sort), start, stop - start)
 
     def test_suggestions_are_near_frequent_title_words(self, built):
         assert built.suggest("splating") == "splatting"  # a letter left out
@@ -283,6 +295,21 @@ class BackendContract(ReadingContract):
             started = time.perf_counter()
             built.suggest(word)
             assert time.perf_counter() - started < 0.05, word
+
+    def test_a_request_never_waits_for_the_speller_to_be_built(self, built):
+        """Building it reads every title word (5 s at 133k papers, more than a search's whole
+        budget): under a request's deadline it is built in the background, and the request
+        goes on without suggestions until it is ready."""
+        with deadline(time.monotonic() + 60):
+            assert built.suggest("splating") is None  # a new index state: none yet
+        waited = time.monotonic() + 30
+        while time.monotonic() < waited:
+            with deadline(time.monotonic() + 60):
+                if built.suggest("splating") == "splatting":
+                    break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the speller was never built in the background")
 
     def test_a_search_past_its_deadline_is_stopped(self, built):
         with pytest.raises(SearchTimeout, match="took too long"), deadline(time.monotonic() - 1):

@@ -25,10 +25,9 @@ tantivy = pytest.importorskip(
     "tantivy", reason="tantivy is not installed (pip install -e '.[tantivy]')"
 )
 
-from whoosh.writing import LockError  # noqa: E402
-
 from search.backends import tantivy as tantivy_backend  # noqa: E402
-from search.backends.tantivy import SCHEMA, IndexLocked, TantivyBackend, write_lock  # noqa: E402
+from search.backends.base import IndexLocked  # noqa: E402
+from search.backends.tantivy import SCHEMA, TantivyBackend, write_lock  # noqa: E402
 from search.documents import documents_for, iter_all_documents  # noqa: E402
 from tests.search.contract import (  # noqa: E402
     BackendContract,
@@ -84,18 +83,36 @@ with backend._writer() as (writer, _):
 
 @pytest.mark.django_db
 class TestTantivySpecifics(BuiltIndex):
-    def test_a_count_keeps_the_hits_of_the_page_that_follows(self, built):
-        """count() and page() share one pass; the pages are those of a fresh backend."""
-        fresh = TantivyBackend(path=built.root)
+    def test_a_count_keeps_the_hits_of_the_page_that_follows(self, built, monkeypatch):
+        """A relevance count keeps its best hits, so the first pages search no more; the pages
+        are those a search asking for them alone finds."""
+        searches: list[int] = []
+
+        class Counting:
+            """The searcher, noting the limit of every search."""
+
+            def __init__(self, searcher):
+                self.searcher = searcher
+
+            def __getattr__(self, name):
+                return getattr(self.searcher, name)
+
+            def search(self, query, limit, *args, **kwargs):
+                searches.append(limit)
+                return self.searcher.search(query, limit, *args, **kwargs)
+
+        searcher = built._get_searcher()
         for text in ("model", "learning OR quantum", "title:network", "data -learning"):
-            request = req(text)
-            total = built.count(request)
-            assert total == fresh.count(req(text)) and total > 0
-            for offset, limit in ((0, 25), (5, 10), (90, 20)):
-                fresh._counted.last = None
-                assert built.page(request, offset, limit) == fresh.page(request, offset, limit)
-        built.count(req("model"))
-        assert built.page(req("quantum"), 0, 10) == fresh.page(req("quantum"), 0, 10)
+            with monkeypatch.context() as patch:
+                patch.setattr(built, "_get_searcher", lambda: Counting(searcher))
+                results = built.search(req(text))
+                searches.clear()
+                assert results.count > 0 and searches == [tantivy_backend.COUNTED_HITS]
+                pages = {(o, n): results[o : o + n] for o, n in ((0, 25), (5, 10), (90, 10))}
+                assert searches == [tantivy_backend.COUNTED_HITS]
+            for (offset, limit), page in pages.items():
+                alone = built.page(req(text), offset, limit)
+                assert page == alone and len(page) == min(limit, max(0, results.count - offset))
 
     def test_rebuild_swaps_generations_and_readers_keep_working(self, built, tmp_path):
         before = built._current_generation()
@@ -145,8 +162,8 @@ class TestTantivySpecifics(BuiltIndex):
         waiter.join(timeout=30)
         assert done.is_set()
         monkeypatch.setattr(tantivy_backend, "WRITE_TIMEOUT", 0.2)
-        with write_lock(lock_file, timeout=0), pytest.raises(LockError):
-            built.index_documents(docs)  # a Whoosh LockError: search.tasks retries it
+        with write_lock(lock_file, timeout=0), pytest.raises(IndexLocked):
+            built.index_documents(docs)  # search.tasks retries it
 
     def test_next_writer_recovers_the_lock_of_a_killed_one(self, built):
         lock_file = built.root / built._current_generation() / "WRITELOCK"

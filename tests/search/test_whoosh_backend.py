@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from search.backends.whoosh import NAME_ANALYZER, TEXT_ANALYZER, WhooshBackend, _evaluate
-from search.documents import iter_all_documents
+from search.backends import whoosh as whoosh_backend
+from search.backends.base import IndexLocked
+from search.backends.whoosh import NAME_ANALYZER, TEXT_ANALYZER, WhooshBackend
+from search.documents import documents_for, iter_all_documents
 from search.query import parse_query
 from tests.search.contract import BackendContract, BuiltIndex, EmptyIndexContract, ids, req
 
@@ -45,7 +47,7 @@ class TestWhooshSpecifics(BuiltIndex):
         )
         expected = {hit["id"]: hit.score for hit in searcher.search(native, limit=None)}
         assert expected
-        found = _evaluate(built._vector(searcher), parse_query(text))
+        found = built._compiler(searcher).compile(parse_query(text))
         got = {
             searcher.stored_fields(int(doc))["id"]: found.scores[doc]
             for doc in np.flatnonzero(found.mask)
@@ -63,6 +65,20 @@ class TestWhooshSpecifics(BuiltIndex):
         assert ids(built.search(req("CORDIC"))) == ["2503.11685"]
         generations = [p for p in (tmp_path / "index").iterdir() if p.is_dir()]
         assert len(generations) <= 2
+
+    def test_a_writer_kept_waiting_raises_index_locked(self, built, monkeypatch):
+        """Whoosh's LockError is the interface's IndexLocked, which search.tasks retries."""
+        monkeypatch.setattr(whoosh_backend, "WRITE_TIMEOUT", 0.2)
+        index = whoosh_backend.open_dir(str(built.root / built._current_generation()))
+        held = index.writer()
+        try:
+            with pytest.raises(IndexLocked, match="locked by another writer"):
+                built.index_documents(documents_for(["2503.11685"]))
+            with pytest.raises(IndexLocked):
+                built.delete(["2503.11685"])
+        finally:
+            held.cancel()
+        assert built.delete(["2503.11685"]) == 1
 
     def test_a_table_of_contents_removed_under_a_reader_is_read_again(self, built, monkeypatch):
         """A commit can remove the newest TOC between a reader finding and opening it (seen in

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from coolpapers.ingestion.models import JobStatus
+from coolpapers.jobs.status import JobStatus
 from coolpapers.semantic import jobs, tasks
 from coolpapers.semantic.models import EmbeddingJob, PaperEmbedding
 

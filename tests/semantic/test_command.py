@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from coolpapers.ingestion.models import JobStatus
+from coolpapers.jobs.status import JobStatus
 from coolpapers.semantic import store, tasks
 from coolpapers.semantic.models import EmbeddingJob, PaperEmbedding
 

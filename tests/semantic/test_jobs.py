@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db import OperationalError, connection
 
-from coolpapers.ingestion.models import JobStatus
+from coolpapers.jobs.status import JobStatus
 from coolpapers.related import services as related_services
 from coolpapers.semantic import encoder, jobs, store, tasks
 from coolpapers.semantic.models import EmbeddingJob, PaperEmbedding

@@ -8,7 +8,7 @@ import os
 import pytest
 from django.core.management import call_command
 
-from coolpapers.ingestion.models import JobStatus
+from coolpapers.jobs.status import JobStatus
 from coolpapers.papers.models import Paper
 from coolpapers.related.models import PaperKeywords, RelatedPaper
 from coolpapers.semantic import jobs, store

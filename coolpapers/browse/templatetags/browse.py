@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from coolpapers.browse.listing import CategoryChip
-from coolpapers.browse.metadata import abs_url
+from coolpapers.papers.arxiv_ids import abs_url
 from coolpapers.papers.models import Paper
 from coolpapers.papers.text import squash, tex_accents_to_unicode
 

@@ -8,13 +8,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
-from coolpapers.ingestion.records import (
-    ANNOUNCE_KINDS,
-    ANNOUNCE_NEW,
-    PaperRecord,
-    RejectedRecord,
-    VersionRecord,
-)
+from coolpapers.ingestion.records import PaperRecord, RejectedRecord, VersionRecord
+from coolpapers.papers.announcements import ANNOUNCE_KINDS, ANNOUNCE_NEW
 from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from coolpapers.papers.taxonomy import CATEGORY_BY_CODE
 from coolpapers.papers.text import clean_text, squash

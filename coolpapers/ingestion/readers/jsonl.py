@@ -13,12 +13,8 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from coolpapers.ingestion.readers.common import build_record, parse_date, split_authors
-from coolpapers.ingestion.records import (
-    ANNOUNCE_NEW,
-    PaperRecord,
-    RejectedRecord,
-    SourceError,
-)
+from coolpapers.ingestion.records import PaperRecord, RejectedRecord, SourceError
+from coolpapers.papers.announcements import ANNOUNCE_NEW
 from coolpapers.papers.text import clean_text
 
 MAX_LINE = 16 * 1024 * 1024  # far above any real record; bounds memory on a file without newlines

@@ -21,14 +21,8 @@ from zoneinfo import ZoneInfo
 
 from coolpapers.ingestion.readers.atom import ARXIV, ATOM, parse_xml, text_of
 from coolpapers.ingestion.readers.common import build_record, parse_datetime, split_authors
-from coolpapers.ingestion.records import (
-    ANNOUNCE_CROSS,
-    ANNOUNCE_NEW,
-    ANNOUNCE_REPLACE,
-    PaperRecord,
-    RejectedRecord,
-    SourceError,
-)
+from coolpapers.ingestion.records import PaperRecord, RejectedRecord, SourceError
+from coolpapers.papers.announcements import ANNOUNCE_CROSS, ANNOUNCE_NEW, ANNOUNCE_REPLACE
 
 if typing.TYPE_CHECKING:  # the type only: parsing always goes through defusedxml
     from xml.etree.ElementTree import Element

@@ -15,14 +15,8 @@ import pytest
 
 from coolpapers.ingestion.readers import rss
 from coolpapers.ingestion.readers.rss import parse_feed
-from coolpapers.ingestion.records import (
-    ANNOUNCE_CROSS,
-    ANNOUNCE_NEW,
-    ANNOUNCE_REPLACE,
-    PaperRecord,
-    RejectedRecord,
-    SourceError,
-)
+from coolpapers.ingestion.records import PaperRecord, RejectedRecord, SourceError
+from coolpapers.papers.announcements import ANNOUNCE_CROSS, ANNOUNCE_NEW, ANNOUNCE_REPLACE
 
 RSS_DIR = Path(__file__).parents[2] / "fixtures" / "arxiv" / "rss"
 RSS2 = RSS_DIR / "laya-reader_arxiv_rss.xml"

@@ -13,9 +13,10 @@ import pytest
 
 from coolpapers.ingestion.arxiv_client import ArxivClient, PermanentHTTPError
 from coolpapers.ingestion.readers.atom import ArxivAPIError, parse_atom_feed
-from coolpapers.ingestion.records import ANNOUNCE_CROSS, PaperRecord
+from coolpapers.ingestion.records import PaperRecord
 from coolpapers.ingestion.sources.api import query_api
 from coolpapers.ingestion.sources.rss import fetch_announcements
+from coolpapers.papers.announcements import ANNOUNCE_CROSS
 from tests.conftest import FixtureServer, Reply
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "arxiv"

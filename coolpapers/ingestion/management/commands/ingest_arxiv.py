@@ -10,8 +10,9 @@ from tqdm import tqdm
 
 from coolpapers.ingestion.arxiv_client import TransientError
 from coolpapers.ingestion.jobs import JobBusy, run_job
-from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
+from coolpapers.ingestion.models import IngestionJob, JobKind
 from coolpapers.ingestion.readers import FORMATS
+from coolpapers.jobs.status import JobStatus
 from coolpapers.papers.arxiv_ids import InvalidArxivId, normalize_arxiv_id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from coolpapers.ingestion.models import JobStatus
+from coolpapers.jobs.status import JobStatus
 from coolpapers.semantic import jobs, services
 from coolpapers.semantic.models import EmbeddingJob
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from coolpapers.ingestion.control import JobStateError
+from coolpapers.jobs.status import JobStateError
 
 
 class JobAdminMixin:

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from coolpapers.browse import listing
-from coolpapers.browse.views import Problem, _canonical_id, _missing_paper
-from coolpapers.ops.page_cache import cached_page
+from coolpapers.interests.like import semantic_on
 from coolpapers.papers.models import Paper
-from coolpapers.related.like import semantic_on
 from coolpapers.related.services import is_stale, related_scores, stored_keywords
+from coolpapers.web.page_cache import cached_page
+from coolpapers.web.paging import BadPage, Numbered, parse_page
+from coolpapers.web.problems import Problem, canonical_id, missing_paper
 
 CHUNK_SIZE = 10
 LIMIT = 20  # stored related papers per paper
@@ -32,17 +33,10 @@ class RelatedEntry(listing.Entry):
 
 
 @dataclass(frozen=True)
-class RelatedPage:
+class RelatedPage(Numbered):
+    size = CHUNK_SIZE
     number: int
     entries: list[RelatedEntry]
-
-    @property
-    def first_number(self) -> int:
-        return (self.number - 1) * CHUNK_SIZE + 1
-
-    @property
-    def last_number(self) -> int:
-        return self.first_number + len(self.entries) - 1
 
 
 def related_page(arxiv_id: str, number: int) -> tuple[RelatedPage, int]:
@@ -59,10 +53,11 @@ def related_page(arxiv_id: str, number: int) -> tuple[RelatedPage, int]:
 
 
 def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= PAGES:
-        raise Problem(400, f"page={raw[:40]!r} is not a page of related papers (1 to {PAGES})")
-    return int(raw)
+    try:
+        return parse_page(request.GET.get("page"), PAGES)
+    except BadPage as error:
+        reason = f"page={error.args[0]!r} is not a page of related papers (1 to {PAGES})"
+        raise Problem(400, reason) from error
 
 
 def _chunk_context(arxiv_id: str, page: RelatedPage, full_count: int) -> dict:
@@ -80,7 +75,7 @@ def _chunk_context(arxiv_id: str, page: RelatedPage, full_count: int) -> dict:
 @require_GET
 @cached_page(params=("page",))
 def related(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    canonical = _canonical_id(request, arxiv_id, "related:related")
+    canonical = canonical_id(request, arxiv_id, "related:related")
     if isinstance(canonical, HttpResponse):
         return canonical
     try:
@@ -89,7 +84,7 @@ def related(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         return problem.response(request)
     paper = Paper.objects.select_related("related_state").filter(pk=canonical).first()
     if paper is None:
-        return _missing_paper(request, canonical)
+        return missing_paper(request, canonical)
     page, count = related_page(canonical, number)
     context = {
         **_chunk_context(canonical, page, count),
@@ -110,7 +105,7 @@ def related(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 @cached_page(params=("page", "embed"))
 def related_chunk(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """A chunk of related papers for htmx; `?embed=1` is the paper page's section."""
-    canonical = _canonical_id(request, arxiv_id, "related:chunk")
+    canonical = canonical_id(request, arxiv_id, "related:chunk")
     if isinstance(canonical, HttpResponse):
         return canonical
     try:
@@ -118,7 +113,7 @@ def related_chunk(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     except Problem as problem:
         return problem.response(request)
     if not Paper.objects.filter(pk=canonical).exists():
-        return _missing_paper(request, canonical)
+        return missing_paper(request, canonical)
     page, count = related_page(canonical, number)
     if request.GET.get("embed"):
         context = {

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from search import views
+from coolpapers.browse import search as views
 
+# The search page (namespace kept: its URL names are "search:…").
 app_name = "search"
 
 urlpatterns = [

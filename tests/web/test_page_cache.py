@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from coolpapers.papers.models import Paper
+from coolpapers.related import services
+from coolpapers.related.corpus import PaperResult
 from coolpapers.rendering.models import Note
 from tests.conftest import ABS_DIR, SAMPLE
 
@@ -67,6 +69,18 @@ def test_ingestion_shows_new_papers_at_once(client, sample, django_capture_on_co
     Note.objects.create(paper=Paper.objects.get(pk="2503.11685"), title="Why?", body="A **note**.")
     noted = client.get("/arxiv/2503.11685")
     assert noted["X-Page-Cache"] == "miss" and b"<strong>note</strong>" in noted.content
+
+
+def test_new_related_lists_show_at_once(client, sample, django_capture_on_commit_callbacks):
+    """related stores lists and says so (related_changed); the web layer ends the pages."""
+    assert client.get("/arxiv/2503.11685")["X-Page-Cache"] == "miss"
+    assert client.get("/arxiv/2503.11685")["X-Page-Cache"] == "hit"
+    paper = Paper.objects.get(pk="2503.11685")
+    result = PaperResult(paper.pk, paper.content_hash, ["quantum widget ensembles"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_results([result], "test-version")
+    again = client.get("/arxiv/2503.11685")
+    assert again["X-Page-Cache"] == "miss" and b"quantum widget ensembles" in again.content
 
 
 def test_errors_are_never_cached(client, sample):

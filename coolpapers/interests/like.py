@@ -4,7 +4,7 @@ Two users: the API's GET /api/papers/like (ids=, restricted to a daily list or t
 announcement days) and the ❤ sort of the daily lists (like=, the papers the reader opened
 last, kept by their browser; the server keeps nothing). Both need semantic mode
 (coolpapers.semantic.services); without it the API answers 503 and the ❤ sort falls back on
-the reader's keywords (coolpapers.related.prefer).
+the reader's keywords (coolpapers.interests.prefer).
 """
 
 from __future__ import annotations

@@ -14,9 +14,7 @@ from __future__ import annotations
 import math
 import time
 
-from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 SLICES = 10
@@ -26,22 +24,6 @@ def parse_rate(rate: str) -> tuple[int, int]:
     """'30/min' → (30, 60), the DRF notation, so every limit reads the same."""
     count, period = rate.split("/")
     return int(count), PERIODS[period.strip()[0]]
-
-
-def client_address(meta: dict[str, str]) -> str:
-    """The address to rate-limit: REMOTE_ADDR, or with STAR_NUM_PROXIES = n trusted proxies in
-    front of the site, the address the outermost of them saw (n-th from the right in
-    X-Forwarded-For). Addresses further left are written by the client and not trusted."""
-    proxies = getattr(settings, "STAR_NUM_PROXIES", 0)
-    forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    if proxies and len(forwarded) >= proxies and forwarded[-proxies]:
-        return forwarded[-proxies]
-    return meta.get("REMOTE_ADDR", "")
-
-
-def request_address(request: HttpRequest) -> str:
-    """client_address of a request (AXES_CLIENT_IP_CALLABLE: login lockouts use the same)."""
-    return client_address(request.META)
 
 
 def _count(key: str, timeout: int) -> None:

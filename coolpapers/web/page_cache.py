@@ -30,7 +30,7 @@ _KEPT_HEADERS = ("Content-Type", "Content-Language", "Link")
 
 
 def _timeout() -> int:
-    return int(getattr(settings, "PAGE_CACHE_SECONDS", 300))
+    return int(settings.PAGE_CACHE_SECONDS)
 
 
 def _stamp() -> int:

@@ -1,4 +1,4 @@
-// Keeps the ingestion-job list live: while any job is queued or running, reload every 3 s.
+// Keeps a job list live: while any job is queued or running, reload every 3 s.
 (function () {
   "use strict";
   function tick() {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from coolpapers.interests.prefer import BadKeywords, keyword_query, parse_keywords, prefer_order
 from coolpapers.papers.models import Paper
-from coolpapers.related.prefer import BadKeywords, keyword_query, parse_keywords, prefer_order
 from search.backends import get_backend
 from search.backends.base import SearchRequest
 from search.query import Or, Term

@@ -123,8 +123,8 @@ class Segment:
 PHRASE_CHECK = 64  # documents whose positions are read between two deadline checks
 
 
-class VectorSearcher:
-    """Evaluates translated queries for one Whoosh searcher (one index state)."""
+class ArraySearcher:
+    """Match arrays of one Whoosh searcher (one index state), as the compiler asks for them."""
 
     def __init__(self, searcher, weighting: BM25F, cache: PostingCache, old: dict | None = None):
         self.searcher = searcher

@@ -12,22 +12,23 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from coolpapers.browse.listing import PAGE_SIZE, CategoryChip, chips
+from coolpapers.browse.search_feeds import SearchFeed, SearchFeedData
 from coolpapers.browse.stars import star_count
-from coolpapers.ops.page_cache import cached_page
+from coolpapers.interests.order import PREFER_POOL, prefer_hits
+from coolpapers.interests.prefer import BadKeywords, parse_keywords
 from coolpapers.papers.models import Paper
-from coolpapers.related.prefer import BadKeywords, parse_keywords, prefer_order
 from coolpapers.related.services import stored_keywords
+from coolpapers.web.page_cache import cached_page
+from coolpapers.web.paging import BadPage, Numbered, parse_page
 from search.backends.analysis import STOP_WORDS
 from search.backends.base import (
     SORTS,
-    Hit,
     IndexUnavailable,
     SearchRequest,
     SearchResults,
     SearchTimeout,
     deadline,
 )
-from search.feeds import SearchFeed, SearchFeedData
 from search.query import positive_terms
 from search.service import (
     MAX_RESULTS,
@@ -42,7 +43,6 @@ from search.service import (
 FEED_SIZE = 50
 RETRY_AFTER = 30  # seconds a client is asked to wait after a 503
 PREFER = "prefer"
-PREFER_POOL = 500  # the ❤ sort re-orders this many best matches of a search
 
 
 @dataclass
@@ -59,17 +59,10 @@ class ResultEntry:
 
 
 @dataclass
-class ResultPage:
+class ResultPage(Numbered):
+    size = PAGE_SIZE
     number: int
     entries: list[ResultEntry]
-
-    @property
-    def first_number(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1
-
-    @property
-    def last_number(self) -> int:
-        return self.first_number + len(self.entries) - 1
 
 
 # The query parameters of the search page and its chunks (the page cache keys on them alone).
@@ -98,12 +91,12 @@ def _params(
         raise SearchInputError("exact", "exact must be 1 (search the words as typed) or 0")
     if get.get("exact") == "1":
         kept["exact"] = "1"
-    raw_page = get.get("page", "1")
-    if not raw_page.isascii() or not raw_page.isdigit() or not 1 <= int(raw_page) <= 10_000:
+    try:
+        page = parse_page(get.get("page"), 10_000)
+    except BadPage as exc:
         raise SearchInputError(
             "page", f"page must be a number from 1 to {MAX_RESULTS // PAGE_SIZE}"
-        )
-    page = int(raw_page)
+        ) from exc
     if page * PAGE_SIZE > MAX_RESULTS:
         raise SearchInputError("page", f"results stop at {MAX_RESULTS}; refine the query")
     sort = get.get("sort") or "relevance"
@@ -148,13 +141,6 @@ def _entries(request, hits) -> list[ResultEntry]:
     ]
 
 
-def _prefer_hits(results, keywords: tuple[str, ...], start: int) -> tuple[list[Hit], bool]:
-    """A page of the ❤ sort: the best PREFER_POOL results re-ordered by the keywords."""
-    pool = {hit.arxiv_id: hit for hit in results[:PREFER_POOL]}
-    ranked = prefer_order(list(pool), keywords)
-    return [pool[pid] for pid in ranked[start : start + PAGE_SIZE]], start + PAGE_SIZE < len(ranked)
-
-
 def _run(request: HttpRequest) -> dict:
     """The page's context; the whole of it (search, highlights, suggestions) within one time
     budget, past which SearchTimeout stops it."""
@@ -168,7 +154,7 @@ def _context(request: HttpRequest) -> dict:
     results = search(search_request)
     start = (page_number - 1) * PAGE_SIZE
     if keywords:
-        hits, has_next = _prefer_hits(results, keywords, start)
+        hits, has_next = prefer_hits(results, keywords, start, PAGE_SIZE)
     else:
         hits = results[start : start + PAGE_SIZE]
         has_next = start + PAGE_SIZE < min(results.count, MAX_RESULTS)
