@@ -40,6 +40,7 @@ class Compiled(Found, Generic[Q]):
     best: list[Any] | None = None
     partial: Q | None = None
     partial_count: int = 0
+    partial_best: list[Any] | None = None
 
     @property
     def count(self) -> int:
@@ -52,7 +53,9 @@ class Compiled(Found, Generic[Q]):
         hits = self.compiler.hits(self.strict, self.sort, offset, limit, self.best)
         if self.partial is not None and len(hits) < limit:
             rest = max(0, offset - self.strict_count)
-            hits += self.compiler.hits(self.partial, self.sort, rest, limit - len(hits))
+            hits += self.compiler.hits(
+                self.partial, self.sort, rest, limit - len(hits), self.partial_best
+            )
         return hits
 
 
@@ -86,7 +89,10 @@ class QueryCompiler(ABC, Generic[Q]):
             for least in dict.fromkeys((how.min_match, 1)):
                 relaxed = self.relaxed(core, units, required, excluded, least)
                 found.partial = self._filtered(relaxed, must, must_not)
-                found.partial_count = self.count(found.partial)
+                # One pass: counting the partial matches ranks them, as for the strict ones.
+                found.partial_count, found.partial_best = self.count_best(
+                    found.partial, request.sort
+                )
                 if found.partial_count:
                     break
         return found
