@@ -25,6 +25,9 @@ from search.backends.acronyms import Acronyms, acronym_key
 from search.query import And, Node, Not, Or, Phrase, Term
 
 RELAX_BELOW = 10  # strict matches under which partial matches are added after them
+# Units past which a query is not relaxed: a pasted title has about 15, and relaxing 70 common
+# words (a 500-character query) took tantivy 2 s, which its Rust search cannot stop midway.
+MAX_RELAX_UNITS = 24
 MIN_SPLIT_PART = 4  # letters of each half when an unknown word is read as two words
 MAX_EXPANSION_WORDS = 6
 # Ranks partial matches by how many units they hold, BM25 deciding within: larger than any
@@ -60,7 +63,7 @@ class Plan:
 
     @property
     def relaxable(self) -> bool:
-        return len(self.units) >= 2
+        return 2 <= len(self.units) <= MAX_RELAX_UNITS
 
     @property
     def min_match(self) -> int:
