@@ -190,7 +190,7 @@ def correct(query: Node) -> Corrected | None:
 def _finds_any(backend: SearchBackend, term: Term) -> bool:
     """Whether a word finds papers on its own (in authors, say, which is_known does not read)."""
     results = backend.search(SearchRequest(query=term))
-    return bool(getattr(results, "strict_count", results.count))
+    return bool(results.strict_count)
 
 
 def query_text(node: Node) -> str:

@@ -144,8 +144,8 @@ class SearchView(APIView):
             **vars(page),
             "results": with_highlights(search_request, page.results),
             "corrected_query": corrected.text if corrected else None,
-            "partial": getattr(results, "partial", False),
-            "strict_count": getattr(results, "strict_count", results.count),
+            "partial": results.partial,
+            "strict_count": results.strict_count,
         }
         keywords = {r.paper.arxiv_id: stored_keywords(r.paper) for r in body["results"]}
         context = {"request": request, "keywords": keywords}

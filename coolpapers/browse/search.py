@@ -163,8 +163,8 @@ def _context(request: HttpRequest) -> dict:
     following = {**kept, "page": str(page_number + 1)}
     searched = {**kept, "q": corrected.text, "exact": "1"} if corrected else kept
     suggestion = _suggestion(params, search_request, results)
-    partial = getattr(results, "partial", False)
-    strict_count = getattr(results, "strict_count", results.count)
+    partial = results.partial
+    strict_count = results.strict_count
     return {
         "params": params,
         "search_query": params.q,
@@ -196,7 +196,7 @@ def _context(request: HttpRequest) -> dict:
 def _suggestion(params: SearchParams, search_request: SearchRequest, results: SearchResults) -> str:
     """A correction to offer when words searched exactly as typed find nothing, or only
     papers without some of them."""
-    if not params.exact or (results.count and not getattr(results, "partial", False)):
+    if not params.exact or (results.count and not results.partial):
         return ""
     corrected = correct(search_request.query)
     return corrected.text if corrected else ""
@@ -296,7 +296,7 @@ def search_feed(request: HttpRequest) -> HttpResponse:
     data = SearchFeedData(
         query=corrected.text if corrected else params.q,
         typed=params.q if corrected else "",
-        partial=getattr(results, "partial", False),
+        partial=results.partial,
         params=kept,
         papers=[papers[h.arxiv_id] for h in hits if h.arxiv_id in papers],
         feed_id=request.build_absolute_uri(f"{reverse('search:feed')}?{urlencode(kept)}"),

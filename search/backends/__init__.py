@@ -19,7 +19,7 @@ ALIASES = {
 @cache
 def get_backend() -> SearchBackend:
     """One backend per process (it keeps its searcher open between requests)."""
-    name = getattr(settings, "SEARCH_BACKEND", "whoosh")
+    name = settings.SEARCH_BACKEND
     choices = f"use one of {', '.join(ALIASES)} or the dotted path of a SearchBackend subclass"
     try:
         cls = import_string(ALIASES.get(name, name))
@@ -29,4 +29,4 @@ def get_backend() -> SearchBackend:
         ) from exc
     if not (isinstance(cls, type) and issubclass(cls, SearchBackend)):
         raise ImproperlyConfigured(f"SEARCH_BACKEND {name!r} is not a search backend; {choices}")
-    return cls(**getattr(settings, "SEARCH_BACKEND_OPTIONS", {}))
+    return cls(**settings.SEARCH_BACKEND_OPTIONS)

@@ -42,7 +42,7 @@ _deadline: ContextVar[float | None] = ContextVar("search_deadline", default=None
 
 def time_budget() -> float:
     """Seconds one search request may take (SEARCH_TIME_BUDGET)."""
-    return float(getattr(settings, "SEARCH_TIME_BUDGET", 5.0))
+    return float(settings.SEARCH_TIME_BUDGET)
 
 
 @contextmanager
