@@ -11,5 +11,5 @@ urlpatterns = [
     path("api/", include("coolpapers.api.urls")),
     path("", include("coolpapers.browse.search_urls")),
     path("", include("coolpapers.browse.urls")),
-    path("", include("coolpapers.browse.related_urls")),  # after browse, which registers arxiv_id
+    path("", include("coolpapers.browse.related_urls")),
 ]

@@ -8,6 +8,9 @@ Both are loose on purpose: a near miss (`2413.01234`, `cs.A1`) reaches the view,
 
 from __future__ import annotations
 
+from django.urls import register_converter
+from django.urls.converters import get_converters
+
 
 class ArxivIdConverter:
     regex = (
@@ -31,3 +34,12 @@ class CategorySpecConverter:
 
     def to_url(self, value: str) -> str:
         return str(value)
+
+
+def register() -> None:
+    """Register the converters once, for every URL module that uses them (each must work when
+    imported alone; Django refuses a converter registered twice)."""
+    converters = {"arxiv_id": ArxivIdConverter, "category_spec": CategorySpecConverter}
+    for name, converter in converters.items():
+        if name not in get_converters():
+            register_converter(converter, name)

@@ -1,10 +1,8 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from coolpapers.browse import views
-from coolpapers.browse.converters import ArxivIdConverter, CategorySpecConverter
+from coolpapers.browse import converters, views
 
-register_converter(ArxivIdConverter, "arxiv_id")
-register_converter(CategorySpecConverter, "category_spec")
+converters.register()
 
 app_name = "browse"
 
