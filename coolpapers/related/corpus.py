@@ -115,7 +115,25 @@ class CorpusModel:
         self.base_rows = len(paper_ids)
         self.paper_ids = list(paper_ids)
         self.hashes = list(hashes)
+        self.surnames = self._surnames()
         self._index_rows()
+
+    def _surnames(self) -> np.ndarray:
+        """Word columns that are surnames: more papers have an author of that name ("@lam_w")
+        than write the word in a title or abstract. Learned from the corpus, never a list."""
+        author_df: dict[str, int] = {}
+        df = self.df
+        for column in range(self.n_words + self.n_phrases, len(self.terms)):
+            term = self.terms[column]
+            if term.startswith("@"):
+                name = term[1:].rpartition("_")[0]
+                author_df[name] = author_df.get(name, 0) + int(df[column])
+        surnames = np.zeros(len(self.terms), dtype=bool)
+        for name, count in author_df.items():
+            column = self.vocabulary.get(name)
+            if column is not None and column < self.n_words and count >= df[column]:
+                surnames[column] = True
+        return surnames
 
     # --- building --------------------------------------------------------------------------
 
@@ -257,8 +275,9 @@ class CorpusModel:
         lo, hi = weights.indptr[row], weights.indptr[row + 1]
         columns, values = weights.indices[lo:hi], weights.data[lo:hi]
         ok = (columns < self.n_words + self.n_phrases) & (self.df[columns] >= MIN_KEYWORD_DF)
+        ok &= ~self.surnames[columns]
         terms = [self.terms[c] for c in columns[ok]]
-        return select_keywords(terms, values[ok], analysis.surface)
+        return select_keywords(terms, values[ok], analysis.surface, analysis.written)
 
     def _term_weights(self, rows: np.ndarray) -> sp.csr_matrix:
         """Papers' BM25 weights ** QUERY_POWER, phrases x PHRASE_WEIGHT."""

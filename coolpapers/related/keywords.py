@@ -20,13 +20,17 @@ def select_keywords(
     terms: Sequence[str],
     weights: Sequence[float],
     surface: Callable[[str], str],
+    written: Callable[[str], bool] = lambda keyword: True,
     n: int = KEYWORDS,
 ) -> list[str]:
-    """The n best terms by weight (ties: alphabetical) as written, phrases absorbing words."""
+    """The n best terms by weight (ties: alphabetical) as written, phrases absorbing words;
+    a term whose surface form is not `written` in the paper is skipped (its link would miss)."""
     chosen: list[str] = []
     for _, term in sorted(zip(weights, terms, strict=True), key=lambda x: (-x[0], x[1])):
         if len(chosen) == n:
             break
+        if not written(surface(term)):
+            continue
         if " " in term:
             parts = term.split(" ")
             chosen = [c for c in chosen if c not in parts]

@@ -153,6 +153,7 @@ class Analysis:
     title_words: int = 0
     title_joins: int = 0
     extra: list[str] = field(default_factory=list)
+    text: str = ""  # title and abstract, folded, single-spaced: where keyword links search
     _surfaces: dict[str, dict[str, int]] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -179,6 +180,13 @@ class Analysis:
                 )
         forms = self._surfaces.get(term)
         return max(forms, key=forms.__getitem__) if forms else term
+
+    def written(self, keyword: str) -> bool:
+        """Whether the keyword stands in the title or abstract as a whole word or phrase, so a
+        search for it finds this paper (a term the analysis pieced together, from TeX or
+        "C++", does not)."""
+        pattern = r"(?<![a-z0-9])" + re.escape(keyword) + r"(?![a-z0-9])"
+        return re.search(pattern, self.text) is not None
 
 
 def _count(surfaces: dict[str, dict[str, int]], term: str, form: str) -> None:
@@ -214,7 +222,7 @@ def author_term(name: str) -> str:
 
 def analyze(title: str, abstract: str, authors: Sequence[str] = (), comments: str = "") -> Analysis:
     """Everything the keyword and similarity models read from one paper."""
-    analysis = Analysis()
+    analysis = Analysis(text=" ".join(_fold(f"{title} {abstract}").split()))
     _add_text(analysis, title)
     analysis.title_words, analysis.title_joins = len(analysis.words), len(analysis.joins)
     _add_text(analysis, abstract)

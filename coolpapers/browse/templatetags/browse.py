@@ -130,7 +130,7 @@ def keyword_links(keywords: list[str]) -> SafeString:
         return SafeString("")
     path = _search_path(get_script_prefix())
     links = format_html_join(
-        "",
+        " ",  # copied text keeps the words apart ("sensor validation", not "sensorvalidation")
         '<a class="keyword" href="{}?{}" data-keyword="{}">{}</a>',
         ((path, urlencode({"q": f'"{k}"'}), k, k) for k in keywords),
     )
