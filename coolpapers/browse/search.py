@@ -277,7 +277,7 @@ def search_chunk(request: HttpRequest) -> HttpResponse:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
     except (IndexUnavailable, SearchTimeout) as exc:
         return _unavailable(str(exc))
-    return render(request, "search/_chunk.html", context)
+    return render(request, "browse/_chunk.html", context)
 
 
 @require_GET
