@@ -7,58 +7,95 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.safestring import SafeString
 
-from coolpapers.ingestion.control import cancel_job, resume_job, retry_job, start_job
+from coolpapers.ingestion.control import (
+    cancel_job,
+    is_stranded,
+    resume_job,
+    retry_job,
+    start_job,
+)
 from coolpapers.ingestion.forms import IngestionJobForm
 from coolpapers.ingestion.models import IngestionJob, JobKind
-from coolpapers.jobs.admin import JobAdminMixin
-from coolpapers.jobs.status import JobStatus
+from coolpapers.jobs.admin import JobAdminMixin, JobOperation
+from coolpapers.jobs.status import RESTARTABLE, JobStatus
+
+# What the list's narrow job column says of the kind (the filter has the long labels).
+SHORT_KINDS = {
+    JobKind.FILE: "File",
+    JobKind.UPLOAD: "Upload",
+    JobKind.OAI: "OAI-PMH",
+    JobKind.API_IDS: "API ids",
+    JobKind.API_QUERY: "API query",
+    JobKind.TODAY: "Today",
+}
+
+
+def cancel(job: IngestionJob) -> str:
+    if cancel_job(job) == JobStatus.CANCELLING:
+        return (
+            f"Job #{job.pk} is cancelling: its worker stops before storing another batch, "
+            "then the job shows as cancelled."
+        )
+    return f"Job #{job.pk} cancelled."
+
+
+def retry(job: IngestionJob) -> str:
+    retry_job(job)
+    return f"Job #{job.pk} queued again from the start."
+
+
+def resume(job: IngestionJob) -> str:
+    resume_job(job)
+    return f"Job #{job.pk} resumed from its checkpoint."
+
+
+def resumable(job: IngestionJob) -> bool:
+    return job.status in RESTARTABLE or (
+        job.status == JobStatus.RUNNING and not job.cancel_requested and is_stranded(job)
+    )
+
+
+OPERATIONS = (
+    JobOperation(
+        "cancel",
+        "Cancel job",
+        cancel,
+        lambda job: job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+    ),
+    JobOperation("retry", "Retry from the start", retry, lambda job: job.status in RESTARTABLE),
+    JobOperation("resume", "Resume from the checkpoint", resume, resumable),
+)
 
 
 @admin.register(IngestionJob)
 class IngestionJobAdmin(JobAdminMixin, admin.ModelAdmin):
     form = IngestionJobForm
+    job_operations = OPERATIONS
     change_list_template = "admin/ingestion/ingestionjob/change_list.html"
-    list_display = [
-        "id",
-        "kind",
-        "source",
-        "status_badge",
-        "progress_bar",
-        "created_count",
-        "updated_count",
-        "unchanged_count",
-        "rejected_count",
-        "created_by",
-        "created_at",
-        "duration",
-    ]
+    list_display = ["id", "job", "status_badge", "progress_bar", "counts"]
     list_filter = ["status", "kind"]
     actions = ["cancel_selected", "retry_selected", "resume_selected"]
+    # The job page's live block (coolpapers/jobs/templates/admin/jobs) shows status,
+    # progress, counts and error; these are the facts that do not change while it runs.
     readonly_fields = [
         "kind",
         "source",
-        "status",
-        "progress_bar",
-        "created_count",
-        "updated_count",
-        "unchanged_count",
-        "rejected_count",
-        "error",
-        "log",
-        "checkpoint",
         "params",
+        "checkpoint",
+        "log",
         "created_by",
         "created_at",
         "started_at",
         "finished_at",
-        "duration",
         "celery_task_id",
         "cancel_requested",
     ]
 
     class Media:
-        js = ["admin/jobs/refresh.js"]
+        js = ["vendor/htmx/htmx.min.js", "coolpapers/js/admin-jobs.js"]
+        css = {"all": ["coolpapers/css/admin-jobs.css"]}
 
     def get_fieldsets(self, request: HttpRequest, obj: IngestionJob | None = None):
         if obj is None:
@@ -77,7 +114,7 @@ class IngestionJobAdmin(JobAdminMixin, admin.ModelAdmin):
         return self.readonly_fields if obj else []
 
     def has_change_permission(self, request: HttpRequest, obj: IngestionJob | None = None) -> bool:
-        # Jobs are read-only once created; actions change them.
+        # Jobs are read-only once created; the buttons and actions change them.
         return obj is None and super().has_change_permission(request, obj)
 
     def has_view_permission(self, request: HttpRequest, obj: IngestionJob | None = None) -> bool:
@@ -88,25 +125,36 @@ class IngestionJobAdmin(JobAdminMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         start_job(obj)
 
+    def job_counts(self, obj: IngestionJob) -> list[tuple[str, int]]:
+        return [
+            ("created", obj.created_count),
+            ("updated", obj.updated_count),
+            ("unchanged", obj.unchanged_count),
+            ("rejected", obj.rejected_count),
+        ]
+
+    def progress_note(self, obj: IngestionJob) -> str:
+        return f"{obj.processed_count:,} records"
+
     @admin.display(description="source")
     def source(self, obj: IngestionJob) -> str:
         return obj.describe_source()
 
-    @admin.display(description="progress")
-    def progress_bar(self, obj: IngestionJob) -> str:
-        return self._progress(obj, f"{obj.processed_count} records")
+    @admin.display(description="job", ordering="created_at")
+    def job(self, obj: IngestionJob) -> SafeString:
+        return self.job_cell(obj, SHORT_KINDS.get(obj.kind, obj.kind), obj.describe_source())
 
-    @admin.action(description="Cancel selected jobs")
+    @admin.action(description="Cancel selected jobs", permissions=["operate"])
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._each(request, queryset, cancel_job, "cancelled")
+        self._each(request, queryset, "cancel")
 
-    @admin.action(description="Retry selected jobs from the start")
+    @admin.action(description="Retry selected jobs from the start", permissions=["operate"])
     def retry_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._each(request, queryset, retry_job, "queued again from the start")
+        self._each(request, queryset, "retry")
 
-    @admin.action(description="Resume selected jobs from their checkpoint")
+    @admin.action(description="Resume selected jobs from their checkpoint", permissions=["operate"])
     def resume_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._each(request, queryset, resume_job, "resumed")
+        self._each(request, queryset, "resume")
 
     def get_urls(self):
         return [
@@ -135,10 +183,3 @@ class IngestionJobAdmin(JobAdminMixin, admin.ModelAdmin):
             messages.SUCCESS,
         )
         return HttpResponseRedirect(changelist)
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
-        extra_context = extra_context or {}
-        extra_context["active_jobs"] = IngestionJob.objects.filter(
-            status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-        ).count()
-        return super().changelist_view(request, extra_context)

@@ -11,9 +11,8 @@ from kombu.exceptions import OperationalError
 
 from coolpapers.ingestion.models import IngestionJob
 from coolpapers.jobs.leases import lapsed
-from coolpapers.jobs.status import JobStateError, JobStatus
+from coolpapers.jobs.status import RESTARTABLE, JobStateError, JobStatus
 
-RESTARTABLE = (JobStatus.FAILED, JobStatus.CANCELLED)
 # A queued job not taken by a worker this long after its task was sent counts as lost (a
 # broker that lost the message, a worker killed between fetching it and starting the job)
 # and is sent again; a copy that arrives late finds the job taken or done and does nothing.
@@ -50,11 +49,14 @@ def start_job(job: IngestionJob) -> None:
 
 
 def stranded_jobs() -> QuerySet[IngestionJob]:
-    """Running jobs whose worker stopped renewing the lease (it died: the job goes nowhere
-    until it is sent again), and queued jobs whose task counts as lost."""
+    """Running (or cancelling) jobs whose worker stopped renewing the lease (it died: the job
+    goes nowhere until it is sent again), and queued jobs whose task counts as lost.
+
+    A stranded cancelling job is cancelled, never resumed (coolpapers.ops.tasks cancels every
+    stranded job with cancel_requested; resume_job refuses them)."""
     now = timezone.now()
     return IngestionJob.objects.filter(
-        (Q(status=JobStatus.RUNNING) & lapsed(now))
+        (Q(status__in=[JobStatus.RUNNING, JobStatus.CANCELLING]) & lapsed(now))
         | Q(status=JobStatus.QUEUED, lease_expires__lt=now)
     )
 
@@ -63,19 +65,41 @@ def is_stranded(job: IngestionJob) -> bool:
     return stranded_jobs().filter(pk=job.pk).exists()
 
 
-def cancel_job(job: IngestionJob) -> None:
-    """A queued job, or a running one whose worker died, is cancelled at once; a running one
-    stops after its current batch."""
-    if not job.is_active:
-        raise JobStateError(f"job #{job.pk} is {job.status}; only queued or running jobs cancel")
-    job.cancel_requested = True
-    fields = ["cancel_requested"]
-    if job.status == JobStatus.QUEUED or is_stranded(job):
-        job.status = JobStatus.CANCELLED
-        job.finished_at = timezone.now()
-        job.lease_expires = None
-        fields += ["status", "finished_at", "lease_expires"]
-    job.save(update_fields=fields)
+def cancel_job(job: IngestionJob) -> str:
+    """Stop a job; returns its status after: CANCELLED or CANCELLING.
+
+    A queued job (no worker took it yet), or a running one whose worker died, is cancelled at
+    once. A running one becomes CANCELLING: its worker stops before storing another batch and
+    marks it CANCELLED (coolpapers.ingestion.jobs). Conditional UPDATEs, so a worker taking
+    the job at the same moment is never overwritten: the job is then cancelling instead.
+    """
+    now = timezone.now()
+    stopped = (
+        IngestionJob.objects.filter(pk=job.pk)
+        .filter(
+            Q(status=JobStatus.QUEUED)
+            | (Q(status__in=[JobStatus.RUNNING, JobStatus.CANCELLING]) & lapsed(now))
+        )
+        .update(
+            status=JobStatus.CANCELLED,
+            cancel_requested=True,
+            finished_at=now,
+            lease_expires=None,
+        )
+    )
+    asked = stopped or (
+        IngestionJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.CANCELLING, cancel_requested=True
+        )
+    )
+    job.refresh_from_db()
+    if asked:
+        return job.status
+    if job.status == JobStatus.CANCELLING:
+        raise JobStateError(
+            f"job #{job.pk} is already cancelling; its worker stops before the next batch"
+        )
+    raise JobStateError(f"job #{job.pk} is {job.status}; only queued or running jobs cancel")
 
 
 def resume_job(job: IngestionJob) -> None:

@@ -68,8 +68,8 @@ def run_job(
 ) -> IngestionJob:
     """Run (or resume) a job to the end. TransientError propagates so the caller may retry."""
     job = _claim(job_id)
-    if job.status in (JobStatus.SUCCEEDED, JobStatus.CANCELLED):
-        return job
+    if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED):
+        return job  # a copy of a task that already ran (resume_job queues the job first)
     if job.cancel_requested:
         return _finish(job, JobStatus.CANCELLED)
 
@@ -78,9 +78,8 @@ def run_job(
         client = ArxivClient(on_retry=lambda message: _append_log(job, message))
     try:
         for batch in _batches(job, client, batch_size or settings.INGEST_BATCH_SIZE):
-            if IngestionJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+            if not _store(job, batch):
                 return _finish(job, JobStatus.CANCELLED)
-            _store(job, batch)
             if on_progress:
                 on_progress(job)
     except SOURCE_ERRORS as exc:
@@ -130,7 +129,9 @@ def _claim(job_id: int) -> IngestionJob:
         lease_expires=lease_until(settings.INGEST_JOB_LEASE, now),
     )
     job = IngestionJob.objects.get(pk=job_id)
-    if not claimed and job.status == JobStatus.RUNNING and not job.cancel_requested:
+    held = job.lease_expires is not None and job.lease_expires > now
+    if not claimed and job.status in (JobStatus.RUNNING, JobStatus.CANCELLING) and held:
+        # Also when cancelling: its worker is storing a batch and confirms the cancel itself.
         raise JobBusy(job_id, (job.lease_expires - now).total_seconds())
     return job
 
@@ -151,10 +152,21 @@ def _append_log(job: IngestionJob, line: str) -> None:
         job.log += line + "\n"
 
 
-def _store(job: IngestionJob, batch: Batch) -> None:
+def _store(job: IngestionJob, batch: Batch) -> bool:
+    """Store a batch with the job's counts and checkpoint; False, storing nothing, when staff
+    asked the job to stop.
+
+    The request is read inside the batch's transaction with the job row locked (SELECT FOR
+    UPDATE; SQLite's immediate transactions hold the write lock from BEGIN), so a cancel
+    commits either before the batch, which is then not stored, or after it: a job stops
+    within the batch it is storing when staff press Cancel, never later.
+    """
     papers = [r for r in batch.records if isinstance(r, PaperRecord)]
     rejected = [r for r in batch.records if isinstance(r, RejectedRecord)]
     with transaction.atomic():
+        requested = IngestionJob.objects.select_for_update().filter(pk=job.pk)
+        if requested.values_list("cancel_requested", flat=True).get():
+            return False
         result = upsert_records(papers)
         rejected += result.rejected  # records the database refused; the rest is stored
         job.created_count += len(result.created)
@@ -184,6 +196,7 @@ def _store(job: IngestionJob, batch: Batch) -> None:
             transaction.on_commit(
                 lambda: papers_changed.send(sender=IngestionJob, paper_ids=changed)
             )
+    return True
 
 
 def _batches(job: IngestionJob, client: ArxivClient | None, size: int) -> Iterator[Batch]:

@@ -22,6 +22,9 @@ def run_ingestion_job(self, job_id: int) -> str:
         # A redelivered task whose first run may still be alive: look again after the lease.
         raise self.retry(exc=exc, countdown=max(1, exc.seconds), max_retries=None) from exc
     except TransientError as exc:
+        # Staff pressed Cancel while the source kept failing: stop here, not after the retry.
+        if stop_cancelled(job_id):
+            return JobStatus.CANCELLED
         if self.request.retries >= self.max_retries:
             IngestionJob.objects.filter(pk=job_id).update(
                 status=JobStatus.FAILED,
@@ -32,6 +35,15 @@ def run_ingestion_job(self, job_id: int) -> str:
         IngestionJob.objects.filter(pk=job_id).update(status=JobStatus.QUEUED, lease_expires=None)
         raise self.retry(exc=exc, countdown=RETRY_DELAYS[self.request.retries]) from exc
     return job.status
+
+
+def stop_cancelled(job_id: int) -> bool:
+    """Cancel the job now if staff asked it to stop (no worker is at work on it any more)."""
+    return bool(
+        IngestionJob.objects.filter(pk=job_id, cancel_requested=True)
+        .exclude(status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED])
+        .update(status=JobStatus.CANCELLED, finished_at=timezone.now(), lease_expires=None)
+    )
 
 
 @shared_task

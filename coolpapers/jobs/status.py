@@ -8,12 +8,18 @@ from django.db import models
 class JobStatus(models.TextChoices):
     QUEUED = "queued"
     RUNNING = "running"
+    # Staff asked a running job to stop; its worker has not confirmed yet (it stops before
+    # storing another batch, then the job is CANCELLED with its counts at that point).
+    CANCELLING = "cancelling"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
 
-ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+# A worker may still be at work on a job in one of these (or about to take it).
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.CANCELLING)
+# A job that ended and may run again (retry from the start, resume from its checkpoint).
+RESTARTABLE = (JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 class JobStateError(Exception):

@@ -12,6 +12,7 @@ from django.db import connection
 
 from coolpapers.ingestion import jobs
 from coolpapers.ingestion.arxiv_client import ArxivClient, TransientError
+from coolpapers.ingestion.control import cancel_job
 from coolpapers.ingestion.jobs import run_job
 from coolpapers.ingestion.models import IngestionJob, JobKind, JobStatus
 from coolpapers.papers.arxiv_ids import parse_arxiv_id
@@ -142,14 +143,18 @@ def test_truncated_xml_fails_with_position_and_keeps_stored_papers(tmp_path):
 def test_cancel_stops_after_the_current_batch_and_resume_finishes(tmp_path):
     n = len(corpus_lines())
     job = file_job(CORPUS)
+    seen: list[str] = []
 
     def cancel_after_first_batch(j: IngestionJob) -> None:
-        IngestionJob.objects.filter(pk=j.pk).update(cancel_requested=True)
+        seen.append(cancel_job(IngestionJob.objects.get(pk=j.pk)))
 
     job = run_job(job.pk, batch_size=5, on_progress=cancel_after_first_batch)
-    assert job.status == JobStatus.CANCELLED
+    assert seen == [JobStatus.CANCELLING]  # until the worker confirms
+    assert job.status == JobStatus.CANCELLED and job.finished_at
     assert job.created_count == 5 and job.checkpoint == {"file": 0, "record": 5}
     assert Paper.objects.count() == 5
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and job.lease_expires is None
 
     IngestionJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, cancel_requested=False)
     job = run_job(job.pk, batch_size=5)
@@ -272,3 +277,72 @@ def test_a_large_load_refreshes_the_planner_statistics(monkeypatch):
     assert job.status == JobStatus.SUCCEEDED
     assert _estimated_rows(Paper) == n
     assert _estimated_rows(Announcement) == Announcement.objects.count()
+
+
+def test_a_cancel_that_lands_while_a_batch_is_read_stores_no_more_batches(monkeypatch):
+    """Issue 16: 2,000 records went in after "cancelled". The request is read in the batch's
+    own transaction: a batch read before the cancel and stored after it is not stored."""
+    job = file_job(CORPUS)
+    stored: list[int] = []
+    real_upsert = jobs.upsert_records
+
+    def upsert(records):
+        stored.append(len(records))
+        return real_upsert(records)
+
+    monkeypatch.setattr(jobs, "upsert_records", upsert)
+    batches = jobs._batches
+
+    def cancel_while_reading(job, client, size):
+        for number, batch in enumerate(batches(job, client, size)):
+            if number == 2:  # read after two batches stored: staff press Cancel now
+                cancel_job(IngestionJob.objects.get(pk=job.pk))
+            yield batch
+
+    monkeypatch.setattr(jobs, "_batches", cancel_while_reading)
+    job = run_job(job.pk, batch_size=3)
+    assert job.status == JobStatus.CANCELLED
+    assert stored == [3, 3] and job.created_count == Paper.objects.count() == 6
+    assert job.checkpoint == {"file": 0, "record": 6}  # a resume reads the third batch again
+
+
+def test_a_redelivered_task_leaves_a_cancelling_job_to_its_worker():
+    """While the worker that is cancelling the job lives (its lease), a second copy of the
+    task waits; once the lease lapsed (the worker died), the copy confirms the cancel."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    job = file_job(CORPUS)
+    IngestionJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.CANCELLING,
+        cancel_requested=True,
+        lease_expires=timezone.now() + timedelta(seconds=60),
+    )
+    with pytest.raises(jobs.JobBusy):
+        run_job(job.pk)
+    IngestionJob.objects.filter(pk=job.pk).update(
+        lease_expires=timezone.now() - timedelta(seconds=1)
+    )
+    done = run_job(job.pk)
+    assert done.status == JobStatus.CANCELLED and done.created_count == 0
+    assert Paper.objects.count() == 0
+
+
+def test_a_job_cancelled_during_a_transient_error_is_not_retried(monkeypatch):
+    from coolpapers.ingestion import tasks
+
+    job = file_job(CORPUS)
+    IngestionJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.CANCELLING, cancel_requested=True
+    )
+
+    def fail(job_id):
+        raise TransientError("503 from arXiv")
+
+    monkeypatch.setattr(tasks, "run_job", fail)
+    retries: list[object] = []
+    monkeypatch.setattr(tasks.run_ingestion_job, "retry", lambda **kw: retries.append(kw))
+    assert tasks.run_ingestion_job.apply(args=[job.pk]).get() == JobStatus.CANCELLED
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and job.finished_at and retries == []
