@@ -72,9 +72,11 @@ run: install assets
 	PORT=$(PORT) $(PY) manage.py run_site
 
 test: install-test
-	@# The browser tests drive Debian's chromium; install it when missing and we may.
-	if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+	@# The browser tests drive Debian's chromium, and the catalog test runs gettext's
+	@# xgettext (makemessages); install them when missing and we may.
+	if { [ ! -x /usr/bin/chromium ] || ! command -v xgettext >/dev/null; } && [ "$$(id -u)" = 0 ] \
+		&& command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext; fi
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	COOLPAPERS_DATA_DIR=$(COOLPAPERS_DATA_DIR)/test $(PY) -m pytest

@@ -158,24 +158,43 @@ def day_page(
     """A page of the day in arXiv order (new, cross, replaced; by id), by stars, or by the
     reader's interests (Sort.PREFER): cosine to their `liked` papers, else the BM25 score of
     their `keywords` (see preferred_order)."""
+    pages = range(page, page + 1)
+    return day_pages(spec, day, sort=sort, pages=pages, keywords=keywords, liked=liked)[0]
+
+
+def day_pages(
+    spec: CategorySpec,
+    day: date,
+    *,
+    sort: Sort = Sort.ARXIV,
+    pages: range,
+    keywords: tuple[str, ...] = (),
+    liked: tuple[str, ...] = (),
+) -> list[DayPage]:
+    """Consecutive pages of the day (see day_page), in as many queries as one page: a whole
+    page for `?page=N` shows the pages before N too (coolpapers.web.paging.shown_pages).
+
+    Pages past the end of the day are left out, but the first one is always there (empty
+    when the whole range is past the end).
+    """
     rows = (
         day_rows(spec, day)
         .annotate(stars=star_count("paper_id"))
         .select_related("paper", "paper__related_state")
     )
-    start = (page - 1) * PAGE_SIZE
+    start = (pages.start - 1) * PAGE_SIZE
+    size = len(pages) * PAGE_SIZE
     if sort is Sort.PREFER:
         ranked = preferred_order(day_ids(spec, day), keywords, liked)
-        window = ranked[start : start + PAGE_SIZE + 1]
+        window = ranked[start : start + size + 1]
         by_id = {row.paper_id: row for row in rows.filter(paper_id__in=window)}
         fetched = [by_id[pid] for pid in window if pid in by_id]
     else:
         order = ("rank", "paper_id") if sort is Sort.ARXIV else ("-stars", "rank", "paper_id")
-        # One row more than a page tells whether another page follows.
-        fetched = list(rows.order_by(*order)[start : start + PAGE_SIZE + 1])
-    shown = fetched[:PAGE_SIZE]
-    ids = [row.paper_id for row in shown]
-    by_paper = _chips_by_paper(ids)
+        # One row more than the pages tells whether another page follows.
+        fetched = list(rows.order_by(*order)[start : start + size + 1])
+    shown = fetched[:size]
+    by_paper = _chips_by_paper([row.paper_id for row in shown])
     entries = [
         Entry(
             row.paper,
@@ -186,7 +205,12 @@ def day_page(
         )
         for row in shown
     ]
-    return DayPage(page, entries, len(fetched) > PAGE_SIZE)
+    result = []
+    for offset, number in enumerate(pages):
+        lo, hi = offset * PAGE_SIZE, (offset + 1) * PAGE_SIZE
+        if entries[lo:hi] or not result:
+            result.append(DayPage(number, entries[lo:hi], len(fetched) > hi))
+    return result
 
 
 def paper_entries(ids: list[str]) -> list[Entry]:

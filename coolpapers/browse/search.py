@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -112,13 +113,20 @@ def _params(
             raise SearchInputError("kw", str(exc)) from exc
     params = SearchParams(
         q=get.get("q", ""),
-        category=get.get("category", ""),
+        category=_category_text(get.get("category", "")),
         date_from=day("from"),
         date_to=day("to"),
         sort="relevance" if sort == PREFER else sort,
         exact=get.get("exact") == "1",
     )
     return params, page, kept, keywords
+
+
+def _category_text(text: str) -> str:
+    """The Categories box as category_spec reads it: spaces around `+`, `,` and `-` go, and
+    the ones left between codes join them as `+` does (`cs.AI cs.LG`, which is also what
+    `cs.AI+cs.LG` becomes when a `+` reaches the query string unescaped)."""
+    return re.sub(r"\s+", "+", re.sub(r"\s*([,+\-])\s*", r"\1", text.strip()))
 
 
 def _entries(request, hits) -> list[ResultEntry]:
@@ -233,10 +241,19 @@ def _partial_from(
     return position if 0 <= position < shown else None
 
 
+# The form's fields: an error about one of them is shown next to it (search/search.html).
+FORM_FIELDS = ("q", "category", "from", "to", "sort")
+
+
 def _problem(request: HttpRequest, message: str, param: str, status: int) -> HttpResponse:
+    """The page again with the reader's input, and the reason in a sentence: next to the
+    field it is about, or above the form (the page number, the ❤ sort, an unavailable
+    index)."""
     context = {
-        "error": message,
+        "error": message.rstrip("."),  # the template ends the sentence
         "param": param,
+        "error_field": param if param in FORM_FIELDS else "",
+        "status": status,
         "params": request.GET,
         "search_query": request.GET.get("q", ""),
         "sorts": SORTS,

@@ -26,13 +26,20 @@ from coolpapers.browse.stars import InvalidBrowserId, browser_id, record_star, s
 from coolpapers.interests.like import BadPaperIds, parse_paper_ids, semantic_on
 from coolpapers.interests.prefer import BadKeywords, parse_keywords
 from coolpapers.papers.arxiv_ids import InvalidArxivId, abs_url, parse_arxiv_id, pdf_url
-from coolpapers.papers.category_spec import CategorySpec, InvalidSpec, UnknownCategory, parse_spec
+from coolpapers.papers.category_spec import (
+    ARCHIVE_CATEGORIES,
+    CategorySpec,
+    InvalidSpec,
+    UnknownCategory,
+    parse_spec,
+)
 from coolpapers.papers.daily import DayFinder
 from coolpapers.papers.models import Announcement, Archive, Category, Paper, PaperCategory
-from coolpapers.papers.taxonomy import GROUPS
+from coolpapers.papers.taxonomy import ARCHIVES, GROUPS
 from coolpapers.related.services import stored_keywords
 from coolpapers.web.client import client_address
 from coolpapers.web.page_cache import cached_page
+from coolpapers.web.paging import shown_pages
 from coolpapers.web.problems import Problem, canonical_id, canonical_redirect, missing_paper
 from search.backends.base import IndexUnavailable
 
@@ -108,8 +115,15 @@ class DayList:
         return [(code, self.names.get(code, "")) for code in self.spec.exclude]
 
 
+ARCHIVE_NAMES = {
+    archive.code: archive.name for archive in ARCHIVES if archive.code in ARCHIVE_CATEGORIES
+}
+
+
 def _parse_spec(text: str) -> tuple[CategorySpec, dict[str, str]]:
     names = dict(Category.objects.values_list("code", "name"))
+    # `math` or `math.*`: the archive's name heads its list.
+    names.update(ARCHIVE_NAMES)
     try:
         return parse_spec(text, names), names
     except UnknownCategory as error:
@@ -173,13 +187,13 @@ def _day_url(spec: CategorySpec, day: date) -> str:
     return reverse("browse:list", args=[str(spec)]) + "?" + urlencode({"date": day.isoformat()})
 
 
-def _day_page(day_list: DayList) -> listing.DayPage:
+def _day_pages(day_list: DayList, pages: range) -> list[listing.DayPage]:
     try:
-        return listing.day_page(
+        return listing.day_pages(
             day_list.spec,
             day_list.day,
             sort=day_list.sort,
-            page=day_list.page,
+            pages=pages,
             keywords=day_list.keywords,
             liked=day_list.liked,
         )
@@ -200,6 +214,23 @@ def _chunk_context(day_list: DayList, page: listing.DayPage) -> dict:
     }
 
 
+def _earlier_context(day_list: DayList, pages: list[listing.DayPage], counts: DayCounts) -> dict:
+    """Past PAGES_AT_ONCE pages a whole page starts below the day's first paper: which paper it
+    starts with, and a link to the pages before (ending at their last page, anchored there)."""
+    first = pages[0].number
+    if first == 1:
+        return {"earlier_pages": pages[:-1]}
+    before = shown_pages(first - 1)
+    return {
+        "earlier_pages": pages[:-1],
+        "shown_from": pages[0].first_number,
+        "day_total": counts.total,
+        "earlier_url": f"{day_list.url(page=before.stop - 1)}#page-{before.stop - 1}",
+        "earlier_from": (before.start - 1) * listing.PAGE_SIZE + 1,
+        "earlier_to": pages[0].first_number - 1,
+    }
+
+
 @require_GET
 @cached_page(params=LIST_PARAMS)
 def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
@@ -211,9 +242,11 @@ def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
         counts = listing.day_counts(parsed, day_list.day)
         if problem := _nothing_to_show(day_list, counts):
             raise problem
-        page = _day_page(day_list)
+        # Page N shows the pages before it too: where a reader who scrolled that far was.
+        pages = _day_pages(day_list, shown_pages(day_list.page))
     except Problem as problem:
         return problem.response(request)
+    page = pages[-1]
     finder, day = day_list.finder, day_list.day
     before = finder.before(day)
     # Without a date the day is the spec's latest: nothing follows it.
@@ -225,7 +258,7 @@ def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
         "previous_day": before,
         "next_day_url": _day_url(parsed, after) if after else "",
         "next_day": after,
-        "previous_page_url": day_list.url(page=page.number - 1) if page.number > 1 else "",
+        **_earlier_context(day_list, pages, counts),
         "arxiv_order_url": day_list.url(sort=Sort.ARXIV),
         "stars_order_url": day_list.url(sort=Sort.STARS),
         "prefer_order_url": day_list.url(sort=Sort.PREFER),
@@ -247,7 +280,7 @@ def daily_chunk(request: HttpRequest, spec: str) -> HttpResponse:
     try:
         parsed, names = _parse_spec(spec)
         day_list = _resolve_day_list(request, parsed, names)
-        page = _day_page(day_list)
+        page = _day_pages(day_list, range(day_list.page, day_list.page + 1))[0]
         if not page.entries:
             counts = listing.day_counts(parsed, day_list.day)
             raise _nothing_to_show(day_list, counts) or Problem(404, "This page is empty.")

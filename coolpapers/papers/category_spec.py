@@ -7,7 +7,10 @@ in at least one included category and in no excluded one (exclusion always wins)
 
 Category codes themselves contain hyphens (`hep-th`, `cond-mat.mes-hall`), so `hep-th-hep-ph`
 can only be split with the list of known codes: at each position the longest known code
-wins. Codes match case-insensitively (`cs.cl` is `cs.CL`). The daily lists and the search
+wins. An archive with sub-categories stands for all of them, written `math` or `math.*`
+(`math.*-math.HO` is every math category but History and Overview); the spec keeps the
+archive as written, so its URL stays `math`. Codes match case-insensitively (`cs.cl` is
+`cs.CL`). The daily lists and the search
 engine share this module: `parse_spec` turns text into a `CategorySpec`, `filter_papers`
 applies one to any queryset of papers or of rows pointing at papers.
 """
@@ -26,7 +29,8 @@ from coolpapers.papers.taxonomy import ALIASES, CATEGORIES
 MAX_LENGTH = 300
 MAX_CODES = 20
 
-_ALLOWED = re.compile(r"[A-Za-z.,+\-]+", re.ASCII)
+_ALLOWED = re.compile(r"[A-Za-z.,+\-*]+", re.ASCII)
+_WILDCARD = re.compile(r"(?<=[A-Za-z])\.\*(?=$|[,+\-])", re.ASCII)
 _CODE_SHAPE = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*(?:\.[A-Za-z]+(?:-[A-Za-z]+)*)?", re.ASCII)
 _GROUP_SEPARATORS = re.compile(r"[,+]")
 
@@ -36,6 +40,16 @@ _SAME_LISTING: dict[str, frozenset[str]] = {}
 for _alias, _canonical in ALIASES.items():
     _pair = frozenset({_alias, _canonical})
     _SAME_LISTING[_alias] = _SAME_LISTING[_canonical] = _pair
+
+# Archives whose categories carry a sub-code (math.AG, cs.CL, astro-ph.GA): the archive's
+# name alone selects every one of them.
+ARCHIVE_CATEGORIES: dict[str, frozenset[str]] = {}
+for _category in CATEGORIES:
+    if "." in _category.code:
+        _archive = _category.code.split(".", 1)[0]
+        ARCHIVE_CATEGORIES[_archive] = ARCHIVE_CATEGORIES.get(_archive, frozenset()) | {
+            _category.code
+        }
 
 
 class InvalidSpec(ValueError):
@@ -81,7 +95,8 @@ class CategorySpec:
 def _with_aliases(codes: Iterable[str]) -> frozenset[str]:
     expanded: set[str] = set()
     for code in codes:
-        expanded |= _SAME_LISTING.get(code, {code})
+        for member in ARCHIVE_CATEGORIES.get(code, frozenset()) | {code}:
+            expanded |= _SAME_LISTING.get(member, {member})
     return frozenset(expanded)
 
 
@@ -100,14 +115,17 @@ def parse_spec(text: str, known: Iterable[str] | None = None) -> CategorySpec:
         raise InvalidSpec("the category list is empty")
     if len(text) > MAX_LENGTH:
         raise InvalidSpec(f"a category list is at most {MAX_LENGTH} characters")
-    if not _ALLOWED.fullmatch(text):
-        bad = sorted({ch for ch in text if not _ALLOWED.fullmatch(ch)})
+    text = _WILDCARD.sub("", text)  # `math.*` is the archive `math`
+    if not _ALLOWED.fullmatch(text) or "*" in text:
+        bad = sorted({ch for ch in text if not _ALLOWED.fullmatch(ch) or ch == "*"})
         shown = " ".join(repr(ch) for ch in bad)
         raise InvalidSpec(
             f"{shown} cannot appear in a category list "
-            "(use category codes joined by ',' or '+', and '-' before an excluded one)"
+            "(use category codes joined by ',' or '+', '-' before an excluded one, "
+            "and '.*' only after an archive, as in math.*)"
         )
     by_lower = {code.lower(): code for code in (default_known_codes() if known is None else known)}
+    by_lower.update((archive.lower(), archive) for archive in ARCHIVE_CATEGORIES)
 
     include: list[str] = []
     exclude: list[str] = []

@@ -7,10 +7,10 @@ the formulas setting is read from its cookie by math.js. The cache key holds a s
 ingestion, new keywords and related lists, and staff notes change (`invalidate`), so new
 data shows at once. With the cache down (Redis stopped) every request simply renders.
 
-A page depends on its path and the query parameters its view declares, nothing else: the
-view sees only those (the last value of each) and the key is made of them in a fixed order,
-so junk or repeated parameters, their order or their percent-encoding never make another
-cache entry.
+A page depends on its path, the query parameters its view declares and the interface
+language (coolpapers.web.language), nothing else: the view sees only those parameters (the
+last value of each) and the key is made of them in a fixed order, so junk or repeated
+parameters, their order or their percent-encoding never make another cache entry.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.translation import get_language
 
 STAMP_KEY = "pages:stamp"
 _KEPT_HEADERS = ("Content-Type", "Content-Language", "Link")
@@ -61,9 +62,10 @@ def _canonical_query(request: HttpRequest, params: tuple[str, ...]) -> QueryDict
 
 
 def _key(request: HttpRequest) -> str:
+    """One entry per page and interface language (set by the language middleware)."""
     url = f"{request.path}?{request.GET.urlencode()}"
     digest = hashlib.sha256(url.encode()).hexdigest()[:32]
-    return f"page:{_stamp()}:{digest}"
+    return f"page:{_stamp()}:{get_language() or settings.LANGUAGE_CODE}:{digest}"
 
 
 def cached_page(

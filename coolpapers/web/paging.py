@@ -35,3 +35,15 @@ class Numbered:
     @property
     def last_number(self) -> int:
         return self.first_number + len(self.entries) - 1
+
+
+# A whole page asked for `?page=N` shows the pages before N too, up to this many in all: the
+# address the lazy loader writes while the reader scrolls then brings back everything above
+# where they were (on reload, or Back when the browser kept no copy), not page N alone.
+PAGES_AT_ONCE = 8
+
+
+def shown_pages(last: int) -> range:
+    """The pages a whole page for `?page=last` shows, ending with `last`: all of them from the
+    first up to PAGES_AT_ONCE, else the last PAGES_AT_ONCE (a link shows the earlier ones)."""
+    return range(max(1, last - PAGES_AT_ONCE + 1), last + 1)

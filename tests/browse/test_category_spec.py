@@ -99,6 +99,31 @@ def test_aliases_select_the_same_listing():
     assert spec.is_cross_list("cs.LG") and not spec.is_cross_list("math.IT")
 
 
+@pytest.mark.parametrize("text", ["math", "math.*", "MATH.*", "Math"])
+def test_an_archive_stands_for_all_its_categories(text):
+    spec = parse_spec(text)
+    assert str(spec) == "math"
+    assert set(MATH_CODES) <= spec.include_codes
+    # Other archives only through arXiv's aliases (math.IT is cs.IT, math.ST is stat.TH).
+    assert spec.include_codes - set(MATH_CODES) <= {"math", "cs.IT", "cs.NA", "math-ph", "stat.TH"}
+    assert not spec.is_cross_list("math.AG") and spec.is_cross_list("cs.LG")
+
+
+def test_archives_combine_with_categories_and_exclusions():
+    spec = parse_spec("math.*+cs.AI-math.HO")
+    assert spec == CategorySpec(("math", "cs.AI"), ("math.HO",))
+    assert {"math.AG", "cs.AI", "math.HO"} <= spec.include_codes
+    assert spec.exclude_codes == {"math.HO"}
+    # A legacy category that is also an archive keeps its own papers.
+    assert {"astro-ph", "astro-ph.GA"} <= parse_spec("astro-ph.*").include_codes
+
+
+@pytest.mark.parametrize("text", ["*", "math*", "ma*th", "*.AG", "math.**"])
+def test_a_wildcard_only_follows_an_archive(text):
+    with pytest.raises(InvalidSpec, match=r"'\*'|not a category code"):
+        parse_spec(text)
+
+
 @pytest.mark.django_db
 def test_filter_papers_on_papers_and_announcements(sample_papers):
     def ids(spec_text, queryset=None, field="pk"):

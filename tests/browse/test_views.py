@@ -136,7 +136,8 @@ def test_first_page_has_25_papers_and_a_lazy_sentinel(client, sample_papers):
     assert sentinel["hx-trigger"] == "revealed"
     assert sentinel["hx-swap"] == "outerHTML"
     assert sentinel["hx-replace-url"] == "/arxiv/cs.CV?date=2025-03-18&page=2"
-    assert parsed.links["load-more"] == "/arxiv/cs.CV?date=2025-03-18&page=2"
+    # Without JavaScript the link shows pages 1-2, landing where page 2 starts.
+    assert parsed.links["load-more"] == "/arxiv/cs.CV?date=2025-03-18&page=2#page-2"
     assert 'class="htmx-indicator"' in response.content.decode()
     new = Paper.objects.filter(pk__in=expected, primary_category_id="cs.CV").count()
     assert 0 < new < 50
@@ -152,13 +153,17 @@ def test_chunk_and_load_more_page_continue_the_list(client, sample_papers):
     parsed = page(chunk)
     assert parsed.papers == expected[PAGE_SIZE:]
     assert parsed.sentinel is None and "End of the list: 50 papers" in html
-    assert '<section class="chunk" data-page="2">' in html
-    # The no-JS fallback: the same papers as a full page, with a way back up.
+    assert '<section class="chunk" id="page-2" data-page="2">' in html
+    # The whole page for page=2 (the address the chunk writes, the no-JS link) shows the
+    # pages before it too: a reload or Back finds the papers above where the reader was.
     full = client.get("/arxiv/cs.CV", {"date": "2025-03-18", "page": "2"})
     full_page = page(full)
-    assert full_page.papers == expected[PAGE_SIZE:]
-    assert full_page.links["earlier-papers"] == "/arxiv/cs.CV?date=2025-03-18"
-    assert ">26.</span>" in full.content.decode()
+    assert full_page.papers == expected
+    assert "earlier-papers" not in full_page.links
+    full_html = full.content.decode()
+    assert full_html.index('id="page-1"') < full_html.index('id="page-2"')
+    assert full_html.index('id="page-2"') < full_html.index(f'id="{expected[PAGE_SIZE]}"')
+    assert ">26.</span>" in full_html and "End of the list: 50 papers" in full_html
 
 
 def test_union_and_exclusion_lists(client, sample_papers):
@@ -389,7 +394,14 @@ def test_no_js_client_sees_plain_links(sample_papers):
     browser = Client()
     url, seen = "/arxiv/cs.CV?date=2025-03-18", []
     while url:
-        parsed = page(browser.get(url))
-        seen += parsed.papers
+        html = browser.get(url).content.decode()
+        parsed = Page(html)
+        # Each page is the one before and 25 papers more, where its link's anchor lands.
+        assert parsed.papers[: len(seen)] == seen
+        if "#" in url:
+            anchor = html.index(f'id="{url.partition("#")[2]}"')
+            assert html.index(f'id="{parsed.papers[len(seen)]}"') > anchor
+            assert html.index(f'id="{seen[-1]}"') < anchor
+        seen = parsed.papers
         url = parsed.links.get("load-more", "")
     assert seen == day_ids("cs.CV", SAMPLE_BUSY_DAY)

@@ -11,13 +11,16 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
 
 from coolpapers.browse.listing import CategoryChip
 from coolpapers.papers.arxiv_ids import abs_url
 from coolpapers.papers.models import Paper
 from coolpapers.papers.text import squash, tex_accents_to_unicode
+from coolpapers.web.language import content_lang
 
 register = template.Library()
 
@@ -46,9 +49,12 @@ def copy_text(paper: Paper) -> str:
 
 
 def _names(names: list[str]) -> SafeString:
-    return format_html_join(
+    """The names, in a lang="en" span on a page whose interface is not English."""
+    html = format_html_join(
         ", ", '<span class="author">{}</span>', ((author_name(n),) for n in names)
     )
+    lang = content_lang()
+    return format_html("<span{}>{}</span>", lang, html) if lang else html
 
 
 @register.simple_tag
@@ -60,8 +66,9 @@ def authors(paper: Paper) -> SafeString:
     hidden = names[AUTHORS_SHOWN:]
     more = (
         format_html(
-            ', <details class="more-authors"><summary>show all {} authors</summary>{}</details>',
-            len(names),
+            ', <details class="more-authors"><summary>{}</summary>{}</details>',
+            ngettext("show all %(count)d authors", "show all %(count)d authors", len(names))
+            % {"count": len(names)},
             _names(hidden),
         )
         if hidden
@@ -102,19 +109,55 @@ def paper_url(arxiv_id: str, view: str = "browse:paper") -> str:
 @register.simple_tag
 def category_chips(chips: list[CategoryChip]) -> SafeString:
     """The paper's categories as links to their lists, primary first and marked."""
+    primary_title = gettext("%(name)s (primary category)")
+    primary_note = format_html('<span class="visually-hidden"> ({})</span>', gettext("primary"))
     html = [
         format_html(
-            '<a class="cat{}" href="{}" title="{}{}">{}</a>{}',
+            '<a class="cat{}" href="{}" title="{}">{}</a>{}',
             " primary" if chip.primary else "",
             category_url(chip.code),
-            chip.name,
-            " (primary category)" if chip.primary else "",
+            primary_title % {"name": chip.name} if chip.primary else chip.name,
             chip.code,
-            SafeString('<span class="visually-hidden"> (primary)</span>') if chip.primary else "",
+            primary_note if chip.primary else "",
         )
         for chip in chips
     ]
     return format_html('<p class="categories">{}</p>', SafeString(" ".join(html)))
+
+
+@register.simple_tag
+def paper_meta(paper: Paper, chips: list[CategoryChip]) -> SafeString:
+    """A card's line of facts at a glance: arXiv id (to arXiv's abstract page), the day it
+    was first announced (else submitted) and the categories. Only fields of the paper row
+    and the chips every list already fetches: no query per card."""
+    day = paper.announced or (paper.submitted and paper.submitted.date())
+    when = ""
+    if day:
+        shown = date_format(day, "j M Y")
+        if paper.announced:
+            label = gettext("Announced on arXiv on %(date)s") % {"date": shown}
+        else:
+            label = gettext("Submitted to arXiv on %(date)s") % {"date": shown}
+        if paper.announced and paper.submitted:
+            label += " " + gettext("(submitted %(date)s)") % {
+                "date": date_format(paper.submitted.date(), "j M Y")
+            }
+        when = format_html(
+            ' <span class="meta-sep" aria-hidden="true">·</span> '
+            '<time class="paper-date" datetime="{}" title="{}">{}</time>',
+            day.isoformat(),
+            label,
+            shown,
+        )
+    return format_html(
+        '<div class="paper-meta"><span class="paper-ref">'
+        '<a class="paper-arxiv-id" href="{}" title="{}">arXiv:{}</a>{}</span>{}</div>',
+        abs_url(paper.arxiv_id),
+        gettext("The abstract page on arXiv"),
+        paper.arxiv_id,
+        when,
+        category_chips(chips),
+    )
 
 
 @lru_cache(maxsize=8)
@@ -129,9 +172,12 @@ def keyword_links(keywords: list[str]) -> SafeString:
     if not keywords:
         return SafeString("")
     path = _search_path(get_script_prefix())
+    lang = content_lang()  # the words are the paper's: lang="en" in another interface
     links = format_html_join(
         " ",  # copied text keeps the words apart ("sensor validation", not "sensorvalidation")
-        '<a class="keyword" href="{}?{}" data-keyword="{}">{}</a>',
-        ((path, urlencode({"q": f'"{k}"'}), k, k) for k in keywords),
+        '<a class="keyword" href="{}?{}" data-keyword="{}"{}>{}</a>',
+        ((path, urlencode({"q": f'"{k}"'}), k, lang, k) for k in keywords),
     )
-    return format_html('<span class="keywords" aria-label="Keywords">{}</span>', links)
+    return format_html(
+        '<span class="keywords" aria-label="{}">{}</span>', gettext("Keywords"), links
+    )

@@ -188,3 +188,197 @@
   document.addEventListener("click", countStar);
   document.addEventListener("auxclick", countStar);
 })();
+
+/*
+ * --- Keeping the reader's place (Back, reload) -------------------------------------------
+ * A list loads 25 papers at a time and its sentinel rewrites the address to ?page=N as the
+ * reader scrolls; the server answers ?page=N with the pages up to N (at most PAGES_AT_ONCE
+ * of them, coolpapers/web/paging.py), the same for every reader. What only this reader knows
+ * is kept in this history entry's state (history.state, which survives reloads and Back):
+ * the paper they were at (the one they opened, else the first one in view) and how far from
+ * the top of the window it was. When the entry is shown again from the server (reload, or
+ * Back when the browser kept no copy of the page), that paper is put back where it was.
+ * A page restored whole from the back/forward cache is left as it is.
+ *
+ * Formulas typeset by MathJax, and anything else that changes heights after load, move the
+ * papers: the place is applied again whenever the list changes size, until the reader
+ * scrolls, types or touches, or nothing has moved for a while.
+ */
+(function () {
+  "use strict";
+
+  const KEY = "coolpapersPlace";
+  // The same as coolpapers.web.paging.PAGES_AT_ONCE (tests/browse/test_place.py checks it).
+  const PAGES_AT_ONCE = 8;
+  const SAVE_DELAY = 250; // ms after the last scroll
+  const QUIET = 1500; // ms without a size change after load: the place has settled
+  const LIMIT = 20000; // ms after load past which the place is never applied again
+
+  const list = document.getElementById("papers");
+  if (!list || !window.history || !history.replaceState) return;
+  // The browser's own restoration puts back a pixel offset, wrong once heights change.
+  if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+
+  function shown(node) {
+    return node.getClientRects().length > 0; // not hidden (the keyword filter hides papers)
+  }
+
+  function pageOf(node) {
+    const chunk = node.closest("section.chunk");
+    return chunk ? parseInt(chunk.dataset.page, 10) || 1 : 1;
+  }
+
+  // The paper the reader is at: the first one reaching into the window, or the next one if
+  // that one only shows its end and the next starts in the upper third. None at the very top.
+  function placeInView() {
+    if (window.scrollY < 1) return null;
+    const papers = Array.prototype.filter.call(list.querySelectorAll("article.paper"), shown);
+    for (let i = 0; i < papers.length; i += 1) {
+      const box = papers[i].getBoundingClientRect();
+      if (box.bottom <= 0) continue;
+      if (box.top >= window.innerHeight) return null;
+      const next = papers[i + 1];
+      if (box.top < 0 && next && next.getBoundingClientRect().top < window.innerHeight / 3) {
+        return placeOf(next);
+      }
+      return placeOf(papers[i]);
+    }
+    return null;
+  }
+
+  function placeOf(paper) {
+    return { paper: paper.id, offset: Math.round(paper.getBoundingClientRect().top) };
+  }
+
+  // The address's ?page= shows the pages up to it, the last PAGES_AT_ONCE of them: a place
+  // on an earlier page (the reader scrolled back up that far) gets an address that shows it.
+  function addressFor(place) {
+    const url = new URL(window.location.href);
+    const node = place && document.getElementById(place.paper);
+    const asked = parseInt(url.searchParams.get("page") || "1", 10) || 1;
+    if (node && pageOf(node) <= asked - PAGES_AT_ONCE) {
+      url.searchParams.set("page", String(pageOf(node)));
+    }
+    return url.href;
+  }
+
+  function save(place) {
+    const state = Object.assign({}, history.state);
+    if (place) state[KEY] = place;
+    else delete state[KEY];
+    try {
+      history.replaceState(state, "", addressFor(place));
+    } catch (error) {
+      // too many state changes (browsers limit them): the next scroll saves again
+    }
+  }
+
+  // --- saving ---
+  let opened = null; // the paper the reader clicked a link of, kept until they scroll
+  let restoring = null;
+  let saveTimer = 0;
+
+  function saveSoon() {
+    window.clearTimeout(saveTimer);
+    saveTimer = window.setTimeout(function () {
+      if (!restoring) save(opened || placeInView());
+    }, SAVE_DELAY);
+  }
+
+  window.addEventListener("scroll", function () {
+    if (restoring) return;
+    opened = null;
+    saveSoon();
+  }, { passive: true });
+
+  function remember(event) {
+    const link = event.target instanceof Element && event.target.closest("a[href]");
+    const paper = link && link.closest("article.paper");
+    if (!paper || !list.contains(paper)) return;
+    stopRestoring();
+    opened = placeOf(paper);
+    window.clearTimeout(saveTimer);
+    save(opened);
+  }
+  document.addEventListener("click", remember, true);
+  document.addEventListener("auxclick", remember, true);
+
+  // htmx replaces the whole history state when a chunk rewrites the address.
+  document.addEventListener("htmx:replacedInHistory", saveSoon);
+
+  window.addEventListener("pagehide", function () {
+    window.clearTimeout(saveTimer);
+    if (!restoring) save(opened || placeInView());
+  });
+
+  // --- restoring ---
+  let quietTimer = 0;
+  let observer = null;
+  let loaded = document.readyState === "complete";
+  const started = Date.now();
+
+  function apply(place) {
+    const paper = document.getElementById(place.paper);
+    if (!paper || !list.contains(paper) || !shown(paper)) return false;
+    // A window made smaller since (a phone turned) still shows the paper's start.
+    const offset = Math.min(place.offset, Math.max(0, window.innerHeight - 80));
+    const delta = paper.getBoundingClientRect().top - offset;
+    if (Math.abs(delta) >= 1) window.scrollBy(0, delta);
+    return true;
+  }
+
+  function stopRestoring() {
+    if (!restoring) return;
+    restoring = null;
+    window.clearTimeout(quietTimer);
+    if (observer) observer.disconnect();
+    ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (type) {
+      window.removeEventListener(type, stopRestoring, true);
+    });
+  }
+
+  // Settled once nothing has moved for QUIET ms after load (typesetting runs after load).
+  function settleLater() {
+    window.clearTimeout(quietTimer);
+    if (!loaded) return;
+    const left = LIMIT - (Date.now() - started);
+    quietTimer = window.setTimeout(stopRestoring, Math.max(0, Math.min(QUIET, left)));
+  }
+
+  function reapply() {
+    if (!restoring) return;
+    if (Date.now() - started > LIMIT || !apply(restoring)) {
+      stopRestoring();
+      return;
+    }
+    settleLater();
+  }
+
+  function restore(place) {
+    if (!place || typeof place.paper !== "string" || typeof place.offset !== "number") return;
+    if (!apply(place)) return;
+    restoring = place;
+    // The reader moving ends it: their scrolling wins over ours.
+    ["wheel", "touchstart", "keydown", "mousedown"].forEach(function (type) {
+      window.addEventListener(type, stopRestoring, { capture: true, passive: true });
+    });
+    if (window.ResizeObserver) {
+      observer = new ResizeObserver(reapply);
+      observer.observe(list);
+      observer.observe(document.querySelector("main") || document.body);
+    }
+    settleLater();
+  }
+
+  window.addEventListener("load", function () {
+    loaded = true;
+    reapply();
+  });
+
+  window.addEventListener("pageshow", function (event) {
+    // Back to a page the browser kept whole: it is where the reader left it.
+    if (event.persisted) opened = null;
+  });
+
+  restore((history.state || {})[KEY]);
+})();

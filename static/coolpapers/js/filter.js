@@ -9,9 +9,15 @@
  *   <summary> labels.
  * - Chunks loaded later get the same treatment through the "coolpapers:chunk-loaded" hook
  *   that browse.js dispatches (event.detail.root = the inserted chunk).
+ * - The status is in the page's language (gettext() from /jsi18n/<language>.js; else English).
  */
 (function () {
   "use strict";
+
+  const ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  const interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (all, name) { return String(values[name]); });
+  };
 
   const form = document.querySelector("form.filter-bar");
   const papers = document.getElementById("papers");
@@ -131,7 +137,11 @@
     const all = papers.querySelectorAll("article.paper");
     const misses = papers.querySelectorAll("article.paper.filter-miss");
     status.textContent = pattern
-      ? (all.length - misses.length) + " of " + all.length + " loaded papers match"
+      ? interpolate(ngettext(
+        "%(matched)s of %(total)s loaded paper matches",
+        "%(matched)s of %(total)s loaded papers match",
+        all.length
+      ), { matched: all.length - misses.length, total: all.length }, true)
       : "";
   }
 

@@ -11,9 +11,17 @@
  *   semantic mode (data-semantic="1"), they also get the papers read in ?like=, which the
  *   server prefers (nearest to those papers first). With neither, they lead to /interests.
  * Nothing here talks to the server except by following a link the reader clicks.
+ * Messages are in the page's language: gettext() and friends come from the catalog script
+ * base.html loads first (/jsi18n/<language>.js); without it, English.
  */
 (function () {
   "use strict";
+
+  const gettext = window.gettext || function (text) { return text; };
+  const ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  const interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (all, name) { return String(values[name]); });
+  };
 
   const COUNTS_KEY = "coolpapers:interests";
   const PREFER_KEY = "coolpapers:prefer";
@@ -125,12 +133,18 @@
         url.searchParams.delete("page");
         link.href = url.pathname + url.search;
         const why = [];
-        if (like.length) why.push("papers like the " + like.length + " you read last");
+        if (like.length) {
+          why.push(interpolate(ngettext(
+            "papers like the %(count)s you read last",
+            "papers like the %(count)s you read last",
+            like.length
+          ), { count: like.length }, true));
+        }
         if (keywords.length) why.push(keywords.join(", "));
-        link.title = "Your interests first: " + why.join("; ");
+        link.title = interpolate(gettext("Your interests first: %(why)s"), { why: why.join("; ") }, true);
       } else {
         link.href = link.dataset.interests || "/interests";
-        link.title = "Tell us your interests first";
+        link.title = gettext("Tell us your interests first");
       }
       (link.closest(".prefer-sort") || link).hidden = false;
     });
@@ -144,10 +158,14 @@
     const words = ranked().slice(0, CLOUD_SIZE);
     cloud.replaceChildren();
     if (!words.length) {
-      status.textContent = "No interests yet: open a few papers, or click their [PDF] or [REL].";
+      status.textContent = gettext("No interests yet: open a few papers, or click their [PDF] or [REL].");
       return;
     }
-    status.textContent = words.length + " keywords from your reading.";
+    status.textContent = interpolate(ngettext(
+      "%(count)s keyword from your reading.",
+      "%(count)s keywords from your reading.",
+      words.length
+    ), { count: words.length }, true);
     const most = Math.log(1 + words[0][1]);
     const searchPath = cloud.dataset.search || "/arxiv/search";
     // Alphabetical, like a tag cloud; the size says how often.
@@ -171,14 +189,17 @@
     const current = page.querySelector(".prefer-current");
     const keywords = preferKeywords();
     current.textContent = keywords.length
-      ? "The ❤ sort uses: " + keywords.join(", ")
-      : "The ❤ sort has no keywords yet.";
+      ? interpolate(gettext("The ❤ sort uses: %(keywords)s"), { keywords: keywords.join(", ") }, true)
+      : gettext("The ❤ sort has no keywords yet.");
     const read = page.querySelector(".liked-current");
     if (read) {
       const papers = liked();
       read.textContent = papers.length
-        ? "Papers you read last (" + papers.length + "): " + papers.join(", ")
-        : "No papers read yet.";
+        ? interpolate(gettext("Papers you read last (%(count)s): %(ids)s"), {
+          count: papers.length,
+          ids: papers.join(", "),
+        }, true)
+        : gettext("No papers read yet.");
     }
   }
 
