@@ -25,12 +25,39 @@
  *   are anyone's text: the `html` package (\href, \class, \cssId, \style, \data) is never
  *   loaded, its macros show their content only, and MathJax's `safe` extension removes every
  *   id, class and style that TeX asks for (\mmlToken, \bbox) and every link but http(s).
+ *
+ * NO FLASH OF TEX, NO SHIFT (site.css, section "math")
+ * ------------------------------------------------------
+ * For readers with JavaScript (CSS's `scripting` media feature, so from the first paint of
+ * the cached HTML on), a wrapper that waits for its formulas is hidden (visibility, so it
+ * keeps its place), and so is its paper and everything after it on the page. Typesetting
+ * changes the wrapper's size where no one sees it; when the wrapper is released, what
+ * appears is final and nothing that was visible moves (no layout shift, no TeX source).
+ * Wrappers are typeset in page order, at once while they are near the screen (so the
+ * first screen appears as soon as MathJax is ready), in idle time below it. To make that
+ * soon, MathJax's components, its main font and the font data the page's TeX asks for
+ * (\mathbb, \mathcal, ...) are fetched in parallel from here, and that font data is set up
+ * before the first typeset (MathJax would otherwise stop and start over for each file).
+ * This script marks <html class="math-js"> when it runs (if it never does, the CSS shows
+ * the page after 3 s anyway), and <html class="math-settled"> while no wrapper waits and
+ * no chunk is being loaded (the footer shows then: nothing moves it on screen). If MathJax is not ready 10 s after this script ran (or fails
+ * to load), the TeX source is shown, as with math=off.
  */
 (function () {
   "use strict";
 
   const PENDING = ".tex.notranslate";
-  const BATCH = 8; // wrappers per idle slice: the titles and abstracts of about four papers
+  const BATCH = 8; // wrappers per slice: the titles and abstracts of about four papers
+  const READY_TIMEOUT = 10000; // ms without MathJax before the TeX source is shown instead
+  const FONT_WAIT = 300; // ms a slice waits at most for MathJax's fonts before it is shown
+  // Font data MathJax loads on demand (and its font), fetched up front when the TeX uses it.
+  const ALPHABETS = {
+    "double-struck": [/\\(?:mathbb|Bbb|mathbbm|mathds)\b/, "ds"],
+    calligraphic: [/\\(?:mathcal|cal)\b/, "c"],
+    fraktur: [/\\(?:mathfrak|frak)\b/, "f"],
+    script: [/\\mathscr\b/, "s"],
+  };
+  document.documentElement.classList.add("math-js"); // CSS: no fail-safe reveal needed
   const BLOCKS = ".math.display, p, li, td, th, h1, h2, h3, h4, h5, h6, blockquote, div";
   // Off by the reader's choice (the page then loads no MathJax), or when MathJax failed to load.
   let mathOff = document.cookie.split(/;\s*/).includes("math=off");
@@ -39,6 +66,7 @@
   const queue = [];
   let mathReady = false;
   let busy = false;
+  let chunksLoading = 0;
 
   // --- MathJax configuration (read by vendor/mathjax/startup.js, loaded after this file) ---
 
@@ -85,7 +113,7 @@
         adoptStyleSheets(window.MathJax._.adaptors.HTMLAdaptor.HTMLAdaptor);
         strictUrls(window.MathJax._.ui.safe.SafeMethods.SafeMethods);
         window.MathJax.startup.defaultReady();
-        window.MathJax.startup.promise.then(
+        window.MathJax.startup.promise.then(loadAlphabets).then(
           function () {
             mathReady = true;
             pump();
@@ -103,7 +131,66 @@
   if (!mathOff && mathjaxUrl) {
     const script = document.createElement("script");
     script.src = mathjaxUrl;
+    script.addEventListener("error", giveUp);
     document.head.append(script);
+    preload(mathjaxUrl.replace(/[^/]*$/, ""));
+    window.setTimeout(function () { if (!mathReady) giveUp(); }, READY_TIMEOUT);
+  }
+
+  function giveUp() {
+    // No MathJax (a failed download, or far too slow): the TeX source, readable and
+    // translatable, rather than hidden papers.
+    if (mathOff || mathReady) return;
+    mathOff = true;
+    pump();
+  }
+
+  function alphabets() {
+    // The on-demand font data that the formulas of this page ask for.
+    const tex = Array.from(document.querySelectorAll(".math"), function (math) {
+      return math.textContent;
+    }).join(" ");
+    return Object.keys(ALPHABETS).filter(function (name) { return ALPHABETS[name][0].test(tex); });
+  }
+
+  function preload(root) {
+    // What startup.js would fetch one after the other (core, then the components, then the
+    // font), and the fonts the first formulas need, all at once.
+    const hints = [
+      "core.js", "input/tex.js", "output/chtml.js", "a11y/assistive-mml.js", "ui/safe.js",
+      "fonts/mathjax-newcm-font/chtml.js",
+    ].map(function (path) { return [path, "script"]; });
+    if (document.querySelector(".math")) {
+      const fonts = ["n", "zero", "brk"];
+      alphabets().forEach(function (name) {
+        hints.push(["fonts/mathjax-newcm-font/chtml/dynamic/" + name + ".js", "script"]);
+        fonts.push(ALPHABETS[name][1]);
+      });
+      fonts.forEach(function (name) {
+        hints.push(["fonts/mathjax-newcm-font/chtml/woff2/mjx-ncm-" + name + ".woff2", "font"]);
+      });
+    }
+    hints.forEach(function (hint) {
+      const link = document.createElement("link");
+      link.rel = "preload";
+      link.as = hint[1];
+      link.href = root + hint[0];
+      if (hint[1] === "font") {
+        link.type = "font/woff2";
+        link.crossOrigin = "anonymous"; // fonts are fetched in CORS mode, same origin or not
+      }
+      document.head.append(link);
+    });
+  }
+
+  function loadAlphabets() {
+    // Sets up the font data of alphabets() before the first typeset; failures are MathJax's
+    // to report (it falls back to loading on demand).
+    const font = window.MathJax.startup.document.outputJax.font;
+    const files = font.CLASS.dynamicFiles || {};
+    return Promise.all(alphabets().filter(function (name) { return files[name]; }).map(
+      function (name) { return font.loadDynamicFile(files[name]).catch(function () {}); }
+    ));
   }
 
   function adoptStyleSheets(Adaptor) {
@@ -171,13 +258,66 @@
   function enqueue(root) {
     if (root.matches && root.matches(PENDING)) queue.push(root);
     root.querySelectorAll(PENDING).forEach(function (node) { queue.push(node); });
+    settled();
     pump();
   }
 
+  function settled() {
+    // The footer (site.css) shows when no wrapper waits and no chunk is on its way (htmx
+    // loads the next one at the .sentinel, just above the footer): neither typesetting
+    // nor the new chunk moves it on screen.
+    document.documentElement.classList.toggle(
+      "math-settled", !queue.length && !busy && !chunksLoading
+    );
+  }
+
+  function isChunkRequest(event) {
+    const elt = event.detail && event.detail.elt;
+    return elt instanceof Element && elt.matches(".sentinel");
+  }
+  function chunkDone() {
+    chunksLoading = Math.max(0, chunksLoading - 1);
+    settled();
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!isChunkRequest(event)) return;
+    chunksLoading += 1;
+    settled();
+  });
+  // A chunk that came is done on "coolpapers:chunk-loaded" (below, once its wrappers are
+  // queued); one that failed here (the sentinel stays, with its "Load more papers" link).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (isChunkRequest(event) && !event.detail.successful) chunkDone();
+  });
+
   function pump() {
     if (busy || !queue.length || !(mathReady || mathOff)) return;
+    if (mathOff) {
+      // Nothing to typeset: every wrapper is released at once (no layout changes).
+      queue.splice(0).forEach(release);
+      settled();
+      return;
+    }
     busy = true;
-    idle(step);
+    if (nearScreen(queue[0])) {
+      window.setTimeout(step, 0); // on or just below the screen: hidden until done
+    } else {
+      idle(step);
+    }
+  }
+
+  function nearScreen(node) {
+    const box = node.getBoundingClientRect();
+    return box.top < window.innerHeight * 2 && box.bottom > -window.innerHeight;
+  }
+
+  function fontsOrTimeout() {
+    // The typeset formulas' fonts have started to load (fit() laid them out): show them
+    // with their glyphs when these come soon. Box sizes do not depend on the fonts.
+    return Promise.race([
+      document.fonts ? document.fonts.ready : Promise.resolve(),
+      new Promise(function (resolve) { window.setTimeout(resolve, FONT_WAIT); }),
+    ]);
   }
 
   function step() {
@@ -194,12 +334,14 @@
         if (!mathOff) {
           const containers = protect(formulas);
           fit(containers);
+          if (containers.length) return fontsOrTimeout();
         }
       })
       .catch(function (error) { console.error("MathJax could not typeset", error); })
       .then(function () {
         batch.forEach(release);
         busy = false;
+        settled();
         pump();
       });
   }
@@ -286,14 +428,12 @@
 
   document.addEventListener("coolpapers:chunk-loaded", function (event) {
     enqueue(event.detail.root);
+    chunkDone();
   });
 
   // Without MathJax (a failed download), the text must not stay untranslatable.
   window.addEventListener("load", function () {
-    if (!mathOff && !(window.MathJax && window.MathJax.version)) {
-      mathOff = true;
-      pump();
-    }
+    if (!(window.MathJax && window.MathJax.version)) giveUp();
   });
 
   // For pages that insert content themselves (the admin's note preview).
