@@ -3,7 +3,9 @@
 Vocabulary: every word stem of titles and abstracts, every two-word phrase at least
 MIN_PHRASE_DF papers use (rarer pairs are noise and would double the matrix), one term per
 author ("@name_i") and the words of the comments ("#word": venues, "accepted at CVPR").
-Categories are never read: they are what the quality benchmark measures against.
+Categories are never read for related papers: they are what the quality benchmark measures
+against. Keywords read each paper's field (subject group of its primary category) once, at
+the build, to learn the site's boilerplate (`_boilerplate`).
 
 Related papers of a paper, in exact BM25 steps over the whole corpus:
 
@@ -30,7 +32,7 @@ from __future__ import annotations
 import array
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +61,16 @@ FEEDBACK_WEIGHT = 1.0
 # Rebuild (new idf, new phrases, every list recomputed) once papers added or changed since the
 # build exceed this share of the build's papers.
 REBUILD_FRACTION = 0.05
+# Boilerplate, learned at each build (see `_boilerplate`): COMMON_RATE of the papers (and
+# COMMON_MIN_PAPERS) is "common"; a field votes when it has FIELD_MIN_PAPERS papers; a word
+# titles name at most TITLE_SHARE times as often as the site's average word is abstract talk,
+# once an average word of its papers would be in TITLE_EVIDENCE titles (a small site says little).
+COMMON_RATE = 0.03
+COMMON_MIN_PAPERS = 3
+FIELD_MIN_PAPERS = 25
+FIELD_SHARE = 0.75
+TITLE_SHARE = 1 / 3
+TITLE_EVIDENCE = 5
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,7 @@ class CorpusModel:
         index: BM25Index,
         paper_ids: list[str],
         hashes: list[str],
+        boilerplate: np.ndarray | None = None,
     ) -> None:
         self.version = version
         self.terms = terms
@@ -116,6 +129,10 @@ class CorpusModel:
         self.paper_ids = list(paper_ids)
         self.hashes = list(hashes)
         self.surnames = self._surnames()
+        # Terms never shown as keywords (bool per column); none when the build saw no categories.
+        self.boilerplate = (
+            np.zeros(len(terms), dtype=bool) if boilerplate is None else boilerplate.astype(bool)
+        )
         self._index_rows()
 
     def _surnames(self) -> np.ndarray:
@@ -144,8 +161,13 @@ class CorpusModel:
         params: BM25Params | None = None,
         progress: Callable[[int], None] | None = None,
         version: str | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> CorpusModel:
-        """Read every paper once; memory is a few int arrays per paper, not its text."""
+        """Read every paper once; memory is a few int arrays per paper, not its text.
+
+        `fields` maps a paper id to its field (arXiv subject group: "Computer Science",
+        "Mathematics", "Physics"), read only to learn which terms are boilerplate (never for
+        related papers)."""
         word_ids: dict[str, int] = {}
         extra_ids: dict[str, int] = {}
         words, word_counts = array.array("q"), array.array("q")
@@ -153,10 +175,14 @@ class CorpusModel:
         extras, extra_counts = array.array("q"), array.array("q")
         ids: list[str] = []
         hashes: list[str] = []
+        field_ids: dict[str, int] = {}
+        field_of = array.array("q")
+        title_words = array.array("q")  # each paper's distinct title words
         for paper in papers:
             analysis = paper.analyze()
             offset = len(words)
             words.extend([word_ids.setdefault(w, len(word_ids)) for w in analysis.words])
+            title_words.extend(set(words[offset : offset + analysis.title_words]))
             joins.extend([offset + j for j in analysis.joins])
             extras.extend([extra_ids.setdefault(e, len(extra_ids)) for e in analysis.extra])
             word_counts.append(len(analysis.words))
@@ -164,6 +190,8 @@ class CorpusModel:
             extra_counts.append(len(analysis.extra))
             ids.append(paper.arxiv_id)
             hashes.append(paper.content_hash)
+            label = fields.get(paper.arxiv_id) if fields else None
+            field_of.append(field_ids.setdefault(label, len(field_ids)) if label else -1)
             if progress is not None:
                 progress(len(ids))
         n_docs, n_words = len(ids), len(word_ids)
@@ -197,8 +225,20 @@ class CorpusModel:
         terms = word_list + phrases + list(extra_ids)
         n_phrases = len(phrases)
         df = np.bincount(counts.indices, minlength=len(terms)).astype(np.int32)
+        title_df = np.bincount(_int64(title_words), minlength=n_words)  # word columns
+        del title_words
+        phrase_words = np.stack([kept // n_words, kept % n_words], axis=1)
+        boilerplate = _boilerplate(counts, title_df, phrase_words, _int64(field_of))
+        # A word common in the comments of every field ("pages", "accepted", "revised")
+        # is the papers' bookkeeping wherever it is written.
+        for term, column in extra_ids.items():
+            word = word_ids.get(term[1:]) if term.startswith("#") else None
+            if word is not None and boilerplate[n_words + n_phrases + column]:
+                boilerplate[word] = True
         index = BM25Index.from_counts(counts, params)
-        return cls(version or new_version(), terms, n_words, n_phrases, df, index, ids, hashes)
+        return cls(
+            version or new_version(), terms, n_words, n_phrases, df, index, ids, hashes, boilerplate
+        )
 
     # --- rows of papers ----------------------------------------------------------------------
 
@@ -275,7 +315,7 @@ class CorpusModel:
         lo, hi = weights.indptr[row], weights.indptr[row + 1]
         columns, values = weights.indices[lo:hi], weights.data[lo:hi]
         ok = (columns < self.n_words + self.n_phrases) & (self.df[columns] >= MIN_KEYWORD_DF)
-        ok &= ~self.surnames[columns]
+        ok &= ~(self.surnames[columns] | self.boilerplate[columns])
         terms = [self.terms[c] for c in columns[ok]]
         return select_keywords(terms, values[ok], analysis.surface, analysis.written)
 
@@ -423,6 +463,81 @@ def _collocations(
     pairs, df = np.unique(codes[first], return_counts=True)
     rarer = np.minimum(word_df[pairs // n_words], word_df[pairs % n_words])
     return pairs[(df >= MIN_PHRASE_DF) & (df >= MIN_COLLOCATION * rarer)]
+
+
+def _boilerplate(
+    counts: sp.csr_matrix, title_df: np.ndarray, phrase_words: np.ndarray, field_of: np.ndarray
+) -> np.ndarray:
+    """Terms (columns of `counts`) never shown as keywords, learned from the corpus, no list.
+
+    Two signals, each about what a reader would not click:
+
+    * Abstract talk. Titles name topics; "propose", "significantly", "existing", "highly" are
+      written in many abstracts (COMMON_RATE of the papers) and almost never in a title (at most
+      TITLE_SHARE of the share of its papers' titles an average word reaches: 0.03 against
+      0.09 on the demo), once an average word used that often would be in TITLE_EVIDENCE
+      titles (absence from a few titles proves nothing). Such a word is never a keyword and
+      bounds phrases: a phrase that begins or ends with one ("significantly reducing",
+      "perform better", "existing memory") is dropped, the usual keyphrase rule. Topic words
+      are in titles: "llm" in 42 % of the papers using it, "agent" 47 %, "memory" 37 %,
+      "graph" 33 %, "reward" 15 %.
+    * Common in every field. Fields are subject groups (Computer Science, Mathematics,
+      Physics: a physics archive like hep-th is a subfield, and sibling categories such as
+      cs.AI and cs.CL share their topics, so counting them would make "llm" boilerplate). A term
+      common (COMMON_RATE of its papers, COMMON_MIN_PAPERS) in FIELD_SHARE of the fields with
+      FIELD_MIN_PAPERS papers, at least two, is boilerplate: "result", "paper", "model",
+      "space" are; "llm" (cs only), "galaxy" and "dark matter" are not. Such a word is never a
+      keyword alone but may stand in a phrase: "language model", "derived category" and
+      "field theory" are topics (they are in titles, so "model" and "derived" are no phrase
+      bounds). A site of one field has no spread
+      to measure: this signal is then off and only the first one applies, so the field's
+      topic words stay keywords.
+    """
+    n_docs, n_terms = counts.shape
+    present = counts.copy()
+    present.data = np.ones_like(present.data)
+    df = np.asarray(present.sum(axis=0)).ravel()
+    words = len(title_df)  # title_df covers the word columns, which come first
+    common_df = max(COMMON_MIN_PAPERS, COMMON_RATE * n_docs)
+    mean_share = title_df.sum() / max(df[:words].sum(), 1)
+    talk = np.zeros(n_terms, dtype=bool)
+    expected = mean_share * df[:words]  # titles an average word used this often would get
+    talk[:words] = (
+        (df[:words] >= common_df)
+        & (expected >= TITLE_EVIDENCE)
+        & (title_df <= TITLE_SHARE * expected)
+    )
+    boilerplate = talk | _common_in_fields(present, field_of)
+    # Phrases whose first or last word is abstract talk.
+    if len(phrase_words):
+        bounded = talk[phrase_words[:, 0]] | talk[phrase_words[:, 1]]
+        boilerplate[words : words + len(phrase_words)] |= bounded
+    return boilerplate
+
+
+def _common_in_fields(present: sp.csr_matrix, field_of: np.ndarray) -> np.ndarray:
+    """Columns of `present` (0/1) common in FIELD_SHARE of the large fields, at least two;
+    none when fewer than two fields are large. One sparse product."""
+    none = np.zeros(present.shape[1], dtype=bool)
+    known = field_of >= 0
+    if not known.any():
+        return none
+    sizes = np.bincount(field_of[known])
+    large = np.flatnonzero(sizes >= FIELD_MIN_PAPERS)
+    if len(large) < 2:
+        return none
+    row = np.full(len(sizes), -1)
+    row[large] = np.arange(len(large))
+    docs = np.flatnonzero(known)
+    docs = docs[row[field_of[docs]] >= 0]
+    member = sp.csr_matrix(
+        (np.ones(len(docs)), (row[field_of[docs]], docs)), shape=(len(large), present.shape[0])
+    )
+    df = (member @ present).tocsr()  # papers of each large field using each term
+    rates = (sp.diags(1.0 / sizes[large]) @ df).tocsr()
+    common = (rates >= COMMON_RATE).multiply(df >= COMMON_MIN_PAPERS)
+    needed = max(2, int(np.ceil(FIELD_SHARE * len(large))))
+    return np.asarray(common.sum(axis=0)).ravel() >= needed
 
 
 def _unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:

@@ -78,7 +78,9 @@ def build_model(progress: Callable[[int], None] | None = None) -> CorpusModel | 
     started = timezone.now()
     if not Paper.objects.exists():
         return None
-    built = CorpusModel.build(iter_paper_texts(), progress=progress)
+    # Fields teach the keywords the site's boilerplate; related papers never read them.
+    fields = dict(Paper.objects.values_list("pk", "primary_category__archive__group"))
+    built = CorpusModel.build(iter_paper_texts(), progress=progress, fields=fields)
     store.save_model(built)
     changed = list(Paper.objects.filter(modified_at__gte=started).values_list("pk", flat=True))
     _add_missing_rows(built, paper_texts(changed))

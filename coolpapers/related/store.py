@@ -2,7 +2,7 @@
 
     RELATED_MODEL_DIR (DATA_DIR/related)/
         CURRENT                      the version in use (replaced atomically)
-        <version>/model.npz          BM25 weights, idf, df (scipy CSR arrays)
+        <version>/model.npz          BM25 weights, idf, df (scipy CSR arrays), boilerplate terms
         <version>/model.json         terms, paper ids and content hashes of the rows
         <version>/delta-000001.npz   rows of papers added or changed since the build
 
@@ -97,6 +97,7 @@ def save_model(model: CorpusModel) -> None:
         base,
         idf=index.idf,
         df=model.df,
+        boilerplate=np.flatnonzero(model.boilerplate),
         bm25=np.array([params.k1, params.b, params.epsilon, index.avgdl]),
     )
     meta = {
@@ -134,6 +135,9 @@ def load_model(version: str) -> CorpusModel:
         k1, b, epsilon, avgdl = npz["bm25"].tolist()
         index = BM25Index(weights, npz["idf"], avgdl, BM25Params(k1, b, epsilon))
         df = npz["df"]
+        boilerplate = np.zeros(len(meta["terms"]), dtype=bool)
+        if "boilerplate" in npz:  # models built before it was learned have none
+            boilerplate[npz["boilerplate"]] = True
     return CorpusModel(
         meta["version"],
         meta["terms"],
@@ -143,6 +147,7 @@ def load_model(version: str) -> CorpusModel:
         index,
         meta["paper_ids"],
         meta["hashes"],
+        boilerplate,
     )
 
 

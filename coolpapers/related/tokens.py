@@ -24,6 +24,10 @@ _BOILERPLATE_PHRASES = re.compile(r"state[- ]of[- ]the[- ]art")
 # A word (hyphenated parts stay together) or a mark that ends a phrase.
 _PIECE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*|[^\sa-z0-9'-]|\s-+\s|--+")
 _WORD_OK = re.compile(r"[a-z][a-z0-9]*|[1-4]d")  # 2d/3d are words; "100um", "7b" are numbers
+# The search index's words are runs of \w joined by single dots (search/backends/whoosh.py and
+# tantivy.py: \w+(\.?\w+)*): a keyword is findable where no such word continues it either side.
+_SEARCH_WORD_START = r"(?<!\w)(?<!\w\.)"
+_SEARCH_WORD_END = r"(?!\w)(?!\.\w)"
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -52,42 +56,16 @@ STOPWORDS = _word_set(
     throughout thru thus to together too toward towards under until up upon us very via viz vs
     was we well were what whatever when whence whenever where whereafter whereas whereby
     wherein whereupon wherever whether which while whither who whoever whole whom whose why
-    will with within without would yet you your yours yourself yourselves
+    will with within without would yet you your yours yourself yourselves tbd
+    aren couldn didn doesn don hadn hasn haven isn ll mustn needn shan shouldn ve wasn weren
+    won wouldn
     """
 )
 
-# Words every abstract or comment uses: they say nothing about the topic.
-BOILERPLATE = _word_set(
-    """
-    able accepted achieve achieved achieves achieving additionally address addressed addresses
-    addressing advantage advantages aim aimed aims al allow allows analyze analyzed appear
-    appears applied apply approach approaches article available based benchmark benchmarks
-    better called challenge challenges challenging comments compared comparison conduct
-    conducted conference consider considered contribution contributions corrected deal dealing
-    deals demonstrate demonstrated demonstrates demonstrating describe described designed
-    despite detailed develop developed different dubbed effective effectively effectiveness
-    enable enables existing experiment experimental experiments explore explored extensive
-    extensively fig figure figures final finally find finding findings first focus found
-    framework furthermore give given gives goal goals good great help high highly important
-    improve improved improvement improvements improves improving include included includes
-    including increase increasing introduce introduced introduces introducing investigate
-    investigated issue issues key large lead leading leads leverage leverages leveraging like
-    limitation limitations main make makes making manuscript method methods minor motivate
-    motivated motivation named new notably novel number numerous obtain obtained offer offers
-    outperform outperforming outperforms overall page pages paper papers particular
-    particularly perform performance performed performing potential pp preprint present
-    presented presents previous previously prior problem problems proceedings promising propose
-    proposed proposes proposing prove proved proves provide provided provides providing proving
-    publicly recent recently reduce related remain remains report reported require requires
-    research respectively result results reveal reveals revised second show showed showing
-    shown shows significant significantly simple specific specifically studied studies study
-    submitted substantial substantially successfully suggest superior table tables task tasks
-    technique techniques termed third three two typos understanding use used uses using utilize
-    utilizing various version vol way ways widely work works yield yields
-    """
-)
-
-IGNORED = STOPWORDS | BOILERPLATE
+# Boilerplate ("propose", "results") is not listed here: the corpus model learns it from how
+# fields use a word and how rarely titles do (corpus.py), and keeps it out of keywords only.
+# The contractions' stubs above ("doesn", "ll") are what a word split at its apostrophe leaves.
+IGNORED = STOPWORDS
 
 
 @lru_cache(maxsize=1 << 18)
@@ -182,10 +160,12 @@ class Analysis:
         return max(forms, key=forms.__getitem__) if forms else term
 
     def written(self, keyword: str) -> bool:
-        """Whether the keyword stands in the title or abstract as a whole word or phrase, so a
-        search for it finds this paper (a term the analysis pieced together, from TeX or
-        "C++", does not)."""
-        pattern = r"(?<![a-z0-9])" + re.escape(keyword) + r"(?![a-z0-9])"
+        """Whether the keyword stands in the title or abstract as whole words of the search
+        index, so a search for it finds this paper. The index keeps a run of letters, digits
+        and underscores joined by single dots as one word: "k2" of "Kimi K2.6",
+        "cpp" of "llama.cpp" or "dp" of "H_dp" find nothing, nor does a term the analysis
+        pieced together from TeX or "C++"."""
+        pattern = _SEARCH_WORD_START + re.escape(keyword) + _SEARCH_WORD_END
         return re.search(pattern, self.text) is not None
 
 

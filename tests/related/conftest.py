@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from coolpapers.papers.taxonomy import ARCHIVES, CATEGORIES
 from coolpapers.related.corpus import CorpusModel, PaperText
 from tests.conftest import SAMPLE
 
@@ -52,9 +53,23 @@ def demo_papers() -> list[PaperText]:
 
 
 @pytest.fixture(scope="session")
-def demo_model(demo_papers) -> CorpusModel:
-    """Built once; tests that add rows build their own."""
-    return CorpusModel.build(demo_papers)
+def demo_model(demo_papers, demo_fields) -> CorpusModel:
+    """Built once, with each paper's field as the site builds it (fields teach keywords the
+    boilerplate); tests that add rows build their own."""
+    return CorpusModel.build(demo_papers, fields=demo_fields)
+
+
+def field_of(category: str) -> str:
+    """The subject group of a category, as services.build_model reads it from the database."""
+    archive = {c.code: c.archive for c in CATEGORIES}[category]
+    return {a.code: a.group for a in ARCHIVES}[archive]
+
+
+@pytest.fixture(scope="session")
+def demo_fields() -> dict[str, str]:
+    """Field (subject group of the primary category) of each demo paper."""
+    with gzip.open(DEMO, "rt", encoding="utf-8") as stream:
+        return {r["id"]: field_of(r["primary_category"]) for r in map(json.loads, stream)}
 
 
 @pytest.fixture

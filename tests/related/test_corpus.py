@@ -122,3 +122,17 @@ def test_extra_rows_join_the_candidates_once_each(demo_model, demo_papers):
         # the default list is unchanged unless an added paper scores into it
         top = [pid for pid, _ in demo_model.compute([papers[i]], extra=extra[i : i + 1])[0].related]
         assert top == ids[:RELATED]
+
+
+def test_boilerplate_mask_survives_save_and_load(demo_model, demo_papers, model_dir):
+    """The learned boilerplate is stored with the model and read back the same, so a process
+    that loads the model picks the same keywords."""
+    from coolpapers.related import store
+
+    store.save_model(demo_model)
+    loaded = store.load_model(demo_model.version)
+    assert demo_model.boilerplate.sum() > 100
+    assert np.array_equal(loaded.boilerplate, demo_model.boilerplate)
+    paper = demo_papers[0]
+    row = demo_model.row_of[paper.arxiv_id]
+    assert loaded.keywords(paper.analyze(), row) == demo_model.keywords(paper.analyze(), row)

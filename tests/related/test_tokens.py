@@ -27,17 +27,17 @@ def test_latex_and_numbers_never_become_terms(sample_papers):
             assert not word.isdigit() and "$" not in word and "\\" not in word
 
 
-def test_stopwords_and_boilerplate_are_dropped(sample_papers):
+def test_stopwords_are_dropped(sample_papers):
+    """Boilerplate ("novel", "approach") stays a term: the corpus model learns it and keeps it
+    out of keywords (tests/related/test_keywords.py)."""
     for paper in sample_papers:
         analysis = paper.analyze()
         assert not set(analysis.words) & IGNORED
         assert all(not set(p.split()) & IGNORED for p in analysis.phrases)
     words = set(by_id(sample_papers, "2503.11945").analyze().words)
     # "In this work, we present a novel approach to watermark images ..."
-    assert {"work", "present", "novel", "approach", "watermark", "image"} & words == {
-        "watermark",
-        "image",
-    }
+    assert {"in", "this", "we", "a", "to"} & words == set()
+    assert {"watermark", "image", "novel"} <= words
 
 
 def test_phrases_stay_inside_a_clause_and_keep_their_hyphen(sample_papers):
