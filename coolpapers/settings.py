@@ -82,6 +82,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Pages compressed here (WhiteNoise serves static files precompressed): outermost, so it
+    # sees the final body. Django's gzip adds random padding against BREACH, and the cached
+    # pages hold no CSRF token anyway.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "coolpapers.ops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from coolpapers.browse import listing
@@ -17,7 +18,14 @@ from coolpapers.interests.like import semantic_on
 from coolpapers.papers.models import Paper
 from coolpapers.related.services import is_stale, related_scores, stored_keywords
 from coolpapers.web.page_cache import cached_page
-from coolpapers.web.paging import BadPage, Numbered, parse_page
+from coolpapers.web.paging import (
+    BadPage,
+    Numbered,
+    earlier_context,
+    parse_page,
+    shown_pages,
+    split_pages,
+)
 from coolpapers.web.problems import Problem, canonical_id, missing_paper
 
 CHUNK_SIZE = 10
@@ -42,21 +50,36 @@ class RelatedPage(Numbered):
 def related_page(arxiv_id: str, number: int) -> tuple[RelatedPage, int]:
     """Page `number` of a paper's related papers as list entries, best first, and how many
     related papers there are in all."""
+    pages, count = related_pages(arxiv_id, range(number, number + 1))
+    return pages[0], count
+
+
+def related_pages(arxiv_id: str, numbers: range) -> tuple[list[RelatedPage], int]:
+    """Consecutive pages of a paper's related papers (see related_page) in the queries of one
+    page, and how many there are in all: pages past the end left out, the first one kept."""
     related = related_scores(arxiv_id, limit=LIMIT)
-    scores = dict(related[(number - 1) * CHUNK_SIZE : number * CHUNK_SIZE])
-    entries = listing.paper_entries(list(scores))
-    page = RelatedPage(
-        number,
-        [RelatedEntry(**entry.__dict__, score=scores[entry.paper.arxiv_id]) for entry in entries],
-    )
-    return page, len(related)
+    start = (numbers.start - 1) * CHUNK_SIZE
+    scores = dict(related[start : start + len(numbers) * CHUNK_SIZE])
+    entries = {
+        entry.paper.arxiv_id: RelatedEntry(**entry.__dict__, score=scores[entry.paper.arxiv_id])
+        for entry in listing.paper_entries(list(scores))
+    }
+    # Cut by the ranks, so a paper gone since keeps no other one from its page.
+    pages = [
+        RelatedPage(n, [entries[pid] for pid in part if pid in entries])
+        for n, part in split_pages(list(scores), numbers, CHUNK_SIZE)
+    ]
+    return pages, len(related)
 
 
 def _page_number(request: HttpRequest) -> int:
     try:
         return parse_page(request.GET.get("page"), PAGES)
     except BadPage as error:
-        reason = f"page={error.args[0]!r} is not a page of related papers (1 to {PAGES})"
+        reason = gettext("page=%(page)s is not a page of related papers (1 to %(pages)s)") % {
+            "page": repr(error.args[0]),
+            "pages": PAGES,
+        }
         raise Problem(400, reason) from error
 
 
@@ -85,18 +108,16 @@ def related(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = Paper.objects.select_related("related_state").filter(pk=canonical).first()
     if paper is None:
         return missing_paper(request, canonical)
-    page, count = related_page(canonical, number)
+    # Page N shows the pages before it too: where a reader who scrolled that far was.
+    pages, count = related_pages(canonical, shown_pages(number))
+    base = reverse("related:related", args=[canonical])
     context = {
-        **_chunk_context(canonical, page, count),
+        **_chunk_context(canonical, pages[-1], count),
+        **earlier_context(pages, count, lambda n: f"{base}?page={n}" if n > 1 else base),
         "paper": paper,
         "count": count,
         "keywords": stored_keywords(paper),
         "stale": is_stale(canonical),
-        "previous_page_url": (
-            f"{reverse('related:related', args=[canonical])}?page={number - 1}"
-            if number > 1
-            else ""
-        ),
     }
     return render(request, "related/related.html", context)
 
@@ -123,9 +144,11 @@ def related_chunk(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         }
         return render(request, "related/_section.html", context)
     if not page.entries:
-        return Problem(404, f"Paper {canonical} has no related papers on page {number}.").response(
-            request
-        )
+        reason = gettext("Paper %(id)s has no related papers on page %(page)s.") % {
+            "id": canonical,
+            "page": number,
+        }
+        return Problem(404, reason).response(request)
     return render(request, "browse/_chunk.html", _chunk_context(canonical, page, count))
 
 

@@ -20,7 +20,14 @@ from coolpapers.interests.prefer import BadKeywords, parse_keywords
 from coolpapers.papers.models import Paper
 from coolpapers.related.services import stored_keywords
 from coolpapers.web.page_cache import cached_page
-from coolpapers.web.paging import BadPage, Numbered, parse_page
+from coolpapers.web.paging import (
+    BadPage,
+    Numbered,
+    earlier_context,
+    parse_page,
+    shown_pages,
+    split_pages,
+)
 from search.backends.analysis import STOP_WORDS
 from search.backends.base import (
     SORTS,
@@ -64,6 +71,10 @@ class ResultPage(Numbered):
     size = PAGE_SIZE
     number: int
     entries: list[ResultEntry]
+
+
+class PastTheEnd(SearchInputError):
+    """`?page=` is a page number, but the results end before it: a 404 that says where."""
 
 
 # The query parameters of the search page and its chunks (the page cache keys on them alone).
@@ -149,26 +160,50 @@ def _entries(request, hits) -> list[ResultEntry]:
     ]
 
 
-def _run(request: HttpRequest) -> dict:
+def _run(request: HttpRequest, *, whole: bool) -> dict:
     """The page's context; the whole of it (search, highlights, suggestions) within one time
-    budget, past which SearchTimeout stops it."""
+    budget, past which SearchTimeout stops it. A `whole` page for `?page=N` shows the pages
+    before N too (see coolpapers.web.paging.shown_pages); a chunk is page N alone."""
     with deadline():
-        return _context(request)
+        return _context(request, whole=whole)
 
 
-def _context(request: HttpRequest) -> dict:
+def _context(request: HttpRequest, *, whole: bool) -> dict:
     params, page_number, kept, keywords = _params(request)
     search_request, corrected = prepare(params)
     results = search(search_request)
-    start = (page_number - 1) * PAGE_SIZE
+    numbers = shown_pages(page_number) if whole else range(page_number, page_number + 1)
+    # The pages in one slice of the results: the engine runs the search once, whatever their
+    # number, and highlights them together.
+    start, size = (numbers.start - 1) * PAGE_SIZE, len(numbers) * PAGE_SIZE
     if keywords:
-        hits, has_next = prefer_hits(results, keywords, start, PAGE_SIZE)
+        hits, has_next = prefer_hits(results, keywords, start, size)
+        total = min(results.count, PREFER_POOL)
     else:
-        hits = results[start : start + PAGE_SIZE]
-        has_next = start + PAGE_SIZE < min(results.count, MAX_RESULTS)
-    page = ResultPage(page_number, _entries(search_request, hits))
+        hits = results[start : start + size]
+        has_next = start + size < min(results.count, MAX_RESULTS)
+        total = results.count
+    entries = {entry.paper.pk: entry for entry in _entries(search_request, hits)}
+    # Cut by the ranks, so a paper missing from the database keeps no other one from its page.
+    pages = [
+        ResultPage(number, [entries[hit.arxiv_id] for hit in part if hit.arxiv_id in entries])
+        for number, part in split_pages(hits, numbers, PAGE_SIZE)
+    ]
+    # Page N itself has no result (the pages before it may): past the end, as in the lists.
+    if page_number > 1 and (pages[-1].number != page_number or not pages[-1].entries):
+        last = max(1, -(-min(total, MAX_RESULTS) // PAGE_SIZE))
+        raise PastTheEnd(
+            "page",
+            f"page {page_number} is past the end: "
+            f"{total} paper{'s' if total != 1 else ''} on {last} page{'s' if last != 1 else ''}",
+        )
+    page = pages[-1]
     base = reverse("search:search")
-    following = {**kept, "page": str(page_number + 1)}
+
+    def page_url(number: int) -> str:
+        return f"{base}?{urlencode({**kept, 'page': str(number)} if number > 1 else kept)}"
+
+    following = {**kept, "page": str(page.number + 1)}
     searched = {**kept, "q": corrected.text, "exact": "1"} if corrected else kept
     suggestion = _suggestion(params, search_request, results)
     partial = results.partial
@@ -181,9 +216,7 @@ def _context(request: HttpRequest) -> dict:
         "page": page,
         "next_page_url": f"{base}?{urlencode(following)}" if has_next else "",
         "next_chunk_url": f"{reverse('search:chunk')}?{urlencode(following)}" if has_next else "",
-        "previous_page_url": (
-            f"{base}?{urlencode({**kept, 'page': str(page_number - 1)})}" if page_number > 1 else ""
-        ),
+        **(earlier_context(pages, total, page_url) if whole else {}),
         "feed_url": f"{reverse('search:feed')}?{urlencode(searched)}",
         "corrected": corrected.text if corrected else "",
         "original_url": f"{base}?{urlencode({**kept, 'exact': '1'})}" if corrected else "",
@@ -193,7 +226,7 @@ def _context(request: HttpRequest) -> dict:
         "partial": partial,
         "strict_count": strict_count,
         "partial_words": _words(search_request) if partial else [],
-        "partial_from": _partial_from(partial, strict_count, start, len(hits), params, keywords),
+        "partial_from": _partial_from(partial, strict_count, params, keywords),
         "sorts": SORTS,
         "prefer": bool(keywords),
         "prefer_pool": PREFER_POOL,
@@ -225,20 +258,15 @@ def _words(search_request: SearchRequest) -> list[str]:
 
 
 def _partial_from(
-    partial: bool,
-    strict_count: int,
-    start: int,
-    shown: int,
-    params: SearchParams,
-    keywords: tuple[str, ...],
+    partial: bool, strict_count: int, params: SearchParams, keywords: tuple[str, ...]
 ) -> int | None:
-    """Where on this page the papers with only some of the words begin (None: not here), for
-    a line between them and the papers with all of them; only in relevance order, which puts
-    every complete match first."""
+    """The number in the results (1-based, as the cards show it) of the first paper with only
+    some of the words (None: no such line), for a line between them and the papers with all
+    of them: once, on whichever of the pages shown it falls. Only in relevance order, which
+    puts every complete match first."""
     if not partial or not strict_count or params.sort != "relevance" or keywords:
         return None
-    position = strict_count - start
-    return position if 0 <= position < shown else None
+    return strict_count + 1
 
 
 # The form's fields: an error about one of them is shown next to it (search/search.html).
@@ -276,7 +304,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if not request.GET.get("q", "").strip():
         return render(request, "search/search.html", {"sorts": SORTS, "params": request.GET})
     try:
-        context = _run(request)
+        context = _run(request, whole=True)
+    except PastTheEnd as exc:
+        return _problem(request, str(exc), exc.param, 404)
     except SearchInputError as exc:
         return _problem(request, str(exc), exc.param, 400)
     except (IndexUnavailable, SearchTimeout) as exc:
@@ -289,7 +319,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
 def search_chunk(request: HttpRequest) -> HttpResponse:
     """The next 25 results as an HTML fragment for htmx."""
     try:
-        context = _run(request)
+        context = _run(request, whole=False)
+    except PastTheEnd as exc:
+        return HttpResponse(str(exc), status=404, content_type="text/plain")
     except SearchInputError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
     except (IndexUnavailable, SearchTimeout) as exc:

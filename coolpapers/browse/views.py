@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from coolpapers.browse import listing, metadata
@@ -127,9 +128,16 @@ def _parse_spec(text: str) -> tuple[CategorySpec, dict[str, str]]:
     try:
         return parse_spec(text, names), names
     except UnknownCategory as error:
-        raise Problem(404, f"There is {error}.") from error
+        codes = ", ".join(error.codes)
+        reason = ngettext(
+            "There is no arXiv category %(codes)s.",
+            "There is no arXiv categories %(codes)s.",
+            len(error.codes),
+        )
+        raise Problem(404, reason % {"codes": codes}) from error
     except InvalidSpec as error:
-        raise Problem(400, f"Not a category list: {error}.") from error
+        reason = gettext("Not a category list: %(error)s.") % {"error": error}
+        raise Problem(400, reason) from error
 
 
 def _preferences(request: HttpRequest) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -160,7 +168,8 @@ def _resolve_day_list(request: HttpRequest, spec: CategorySpec, names: dict[str,
     if day is None:
         day = finder.latest()
         if day is None:
-            raise Problem(404, f"No papers in {spec} have been announced yet.")
+            reason = gettext("No papers in %(spec)s have been announced yet.") % {"spec": spec}
+            raise Problem(404, reason)
     return DayList(spec, names, day, explicit, sort, page, finder, keywords, liked)
 
 
@@ -173,13 +182,26 @@ def _nothing_to_show(day_list: DayList, counts: DayCounts) -> Problem | None:
             links.append((f"← {before.isoformat()}", _day_url(spec, before)))
         if after := day_list.finder.after(day):
             links.append((f"{after.isoformat()} →", _day_url(spec, after)))
-        return Problem(404, f"No papers in {spec} were announced on {day.isoformat()}.", links)
+        reason = gettext("No papers in %(spec)s were announced on %(day)s.") % {
+            "spec": spec,
+            "day": day.isoformat(),
+        }
+        return Problem(404, reason, links)
     if page > counts.pages:
-        reason = (
-            f"Page {page} is past the end: {spec} on {day.isoformat()} has "
-            f"{counts.total} papers on {counts.pages} page{'s' if counts.pages > 1 else ''}."
-        )
-        return Problem(404, reason, [("First page", day_list.url())])
+        reason = ngettext(
+            "Page %(page)s is past the end: %(spec)s on %(day)s has %(total)s papers on "
+            "%(pages)s page.",
+            "Page %(page)s is past the end: %(spec)s on %(day)s has %(total)s papers on "
+            "%(pages)s pages.",
+            counts.pages,
+        ) % {
+            "page": page,
+            "spec": spec,
+            "day": day.isoformat(),
+            "total": counts.total,
+            "pages": counts.pages,
+        }
+        return Problem(404, reason, [(gettext("First page"), day_list.url())])
     return None
 
 
@@ -200,8 +222,9 @@ def _day_pages(day_list: DayList, pages: range) -> list[listing.DayPage]:
     except BadKeywords as error:  # sort=prefer with neither kw= nor like= usable
         raise Problem(400, str(error)) from error
     except IndexUnavailable as error:
-        reason = f"The ❤ sort needs the search index, which cannot answer now: {error}"
-        raise Problem(503, reason, [("arXiv order", day_list.url(sort=Sort.ARXIV))]) from error
+        reason = gettext("The ❤ sort needs the search index, which cannot answer now: %(error)s")
+        links = [(gettext("arXiv order"), day_list.url(sort=Sort.ARXIV))]
+        raise Problem(503, reason % {"error": error}, links) from error
 
 
 def _chunk_context(day_list: DayList, page: listing.DayPage) -> dict:
@@ -283,7 +306,7 @@ def daily_chunk(request: HttpRequest, spec: str) -> HttpResponse:
         page = _day_pages(day_list, range(day_list.page, day_list.page + 1))[0]
         if not page.entries:
             counts = listing.day_counts(parsed, day_list.day)
-            raise _nothing_to_show(day_list, counts) or Problem(404, "This page is empty.")
+            raise _nothing_to_show(day_list, counts) or Problem(404, gettext("This page is empty."))
     except Problem as problem:
         return problem.response(request)
     return render(request, "browse/_chunk.html", _chunk_context(day_list, page))
@@ -297,7 +320,8 @@ def feed(request: HttpRequest, spec: str) -> HttpResponse:
             return canonical_redirect(request, reverse("browse:feed", args=[str(parsed)]))
         day = DayFinder(parsed).latest()
         if day is None:
-            raise Problem(404, f"No papers in {parsed} have been announced yet.")
+            reason = gettext("No papers in %(spec)s have been announced yet.") % {"spec": parsed}
+            raise Problem(404, reason)
     except Problem as problem:
         return problem.response(request)
     title = ", ".join(f"{code} ({names[code]})" for code in parsed.include)

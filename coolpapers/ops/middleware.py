@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from coolpapers.ingestion.control import QueueUnavailable
 from coolpapers.web.client import client_address
@@ -69,7 +70,8 @@ class SearchRateLimitMiddleware:
         if wait is None:
             return None
         response = HttpResponse(
-            f"Too many searches from your address; try again in {wait} s.",
+            gettext("Too many searches from your address; try again in %(wait)s s.")
+            % {"wait": wait},
             status=429,
             content_type="text/plain; charset=utf-8",
         )
@@ -107,9 +109,16 @@ class ServiceUnavailableMiddleware:
 
 def database_unavailable(
     request: HttpRequest,
-    message: str = "The database is unreachable; please try again in a minute.",
+    message: str | None = None,
 ) -> HttpResponse:
-    """503 in the client's language: JSON for the API, a small page (no database) otherwise."""
+    """503 in the client's language: JSON for the API, a small page (no database) otherwise.
+
+    The page's sentences are in the reader's language; the API's `detail` stays English, as
+    every other API message (its clients match on it)."""
+    if request.path.startswith("/api/"):
+        message = message or "The database is unreachable; please try again in a minute."
+    else:
+        message = message or gettext("The database is unreachable; please try again in a minute.")
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse({"detail": message}, status=503)
     else:

@@ -148,3 +148,16 @@ def test_papers_show_as_tex_source_when_scripts_cannot_load(
         assert shown and all(tex.startswith(("\\(", "$", "\\[")) for tex in shown)
     finally:
         context.close()
+
+
+def test_mathjax_is_fetched_only_when_a_formula_needs_it(page, math_papers):
+    """Home holds no formula: MathJax is never downloaded there (Lighthouse's blocking time on
+    phones); a list with formulas fetches it."""
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto("/")
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in fetched if "/vendor/mathjax/" in url]
+    page.goto(LIST)
+    page.wait_for_function(TYPESET, timeout=60_000)
+    assert [url for url in fetched if url.endswith("/vendor/mathjax/startup.js")]

@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from coolpapers.browse.listing import CategoryChip
 from coolpapers.papers.arxiv_ids import abs_url
@@ -125,6 +125,11 @@ def category_chips(chips: list[CategoryChip]) -> SafeString:
     return format_html('<p class="categories">{}</p>', SafeString(" ".join(html)))
 
 
+def _card_date_format() -> str:
+    """A card's date format in the page's language: 18 Mar 2025, 2025年3月18日."""
+    return pgettext("date format of a paper card", "j M Y")
+
+
 @register.simple_tag
 def paper_meta(paper: Paper, chips: list[CategoryChip]) -> SafeString:
     """A card's line of facts at a glance: arXiv id (to arXiv's abstract page), the day it
@@ -133,14 +138,14 @@ def paper_meta(paper: Paper, chips: list[CategoryChip]) -> SafeString:
     day = paper.announced or (paper.submitted and paper.submitted.date())
     when = ""
     if day:
-        shown = date_format(day, "j M Y")
+        shown = date_format(day, _card_date_format())
         if paper.announced:
             label = gettext("Announced on arXiv on %(date)s") % {"date": shown}
         else:
             label = gettext("Submitted to arXiv on %(date)s") % {"date": shown}
         if paper.announced and paper.submitted:
             label += " " + gettext("(submitted %(date)s)") % {
-                "date": date_format(paper.submitted.date(), "j M Y")
+                "date": date_format(paper.submitted.date(), _card_date_format())
             }
         when = format_html(
             ' <span class="meta-sep" aria-hidden="true">·</span> '
@@ -180,4 +185,19 @@ def keyword_links(keywords: list[str]) -> SafeString:
     )
     return format_html(
         '<span class="keywords" aria-label="{}">{}</span>', gettext("Keywords"), links
+    )
+
+
+@register.simple_tag
+def word_list(words: list[str]) -> SafeString:
+    """The searched words of a partial match notice, each in <strong>, as a list in the
+    page's language: "a, b and c" (English), "a、b 和 c" (Chinese)."""
+    items = [format_html("<strong>{}</strong>", word) for word in words]
+    if len(items) < 2:
+        return SafeString("".join(items))
+    head = SafeString(pgettext("joins words of a list", ", ").join(items[:-1]))
+    return format_html(
+        pgettext("the last two words of a list", "{first} and {last}"),
+        first=head,
+        last=items[-1],
     )

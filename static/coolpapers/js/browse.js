@@ -25,6 +25,10 @@
 (function () {
   "use strict";
 
+  // The catalog script (/jsi18n/<language>.js, loaded first by base.html) gives gettext();
+  // without it, English.
+  const gettext = window.gettext || function (text) { return text; };
+
   const CHUNK_LOADED = "coolpapers:chunk-loaded";
 
   // htmx fires htmx:load on each top-level node it inserts; a chunk response is one
@@ -94,7 +98,7 @@
   function showCopyResult(button, copied) {
     const label = button.dataset.label || button.textContent;
     button.dataset.label = label;
-    button.textContent = copied ? "[Copied]" : "[Copy failed]";
+    button.textContent = copied ? gettext("[Copied]") : gettext("[Copy failed]");
     window.setTimeout(function () { button.textContent = label; }, 1500);
   }
 

@@ -15,8 +15,8 @@
  *   initial papers are queued at once, each lazily loaded chunk on "coolpapers:chunk-loaded"
  *   (browse.js; event.detail.root is the new chunk), and only that chunk.
  * - A formula wider than its line is scaled down to fit, again whenever the window resizes.
- * - MathJax itself (the script named by this script's data-mathjax) is loaded from here, and
- *   not at all when the footer link has set the cookie math=off: the page then shows the
+ * - MathJax itself (the script named by this script's data-mathjax) is loaded from here once a
+ *   formula needs it, and not at all when the footer link has set the cookie math=off: the page then shows the
  *   TeX source and the wrappers are released at once. Pages are the same for every reader
  *   (they are cached), so the setting is read here, not on the server.
  * - The site runs under a strict Content-Security-Policy: MathJax's style sheets, which it
@@ -128,7 +128,12 @@
     },
   };
 
-  if (!mathOff && mathjaxUrl) {
+  // MathJax is fetched when the first formula needs it: a page without one (home, most
+  // searches) never downloads or runs it, and a lazily loaded chunk with one fetches it then.
+  let requested = false;
+  function requestMathJax() {
+    if (requested || mathOff || !mathjaxUrl) return;
+    requested = true;
     const script = document.createElement("script");
     script.src = mathjaxUrl;
     script.addEventListener("error", giveUp);
@@ -140,7 +145,7 @@
   function giveUp() {
     // No MathJax (a failed download, or far too slow): the TeX source, readable and
     // translatable, rather than hidden papers.
-    if (mathOff || mathReady) return;
+    if (mathOff || mathReady || !requested) return;
     mathOff = true;
     pump();
   }
@@ -258,6 +263,7 @@
   function enqueue(root) {
     if (root.matches && root.matches(PENDING)) queue.push(root);
     root.querySelectorAll(PENDING).forEach(function (node) { queue.push(node); });
+    if (queue.length) requestMathJax();
     settled();
     pump();
   }
@@ -410,7 +416,7 @@
     const note = document.querySelector(".math-off-note");
     if (!link || !mathOff || !document.cookie.split(/;\s*/).includes("math=off")) return;
     link.dataset.math = "on";
-    link.textContent = "Typeset formulas";
+    link.textContent = link.dataset.labelOn || "Typeset formulas";
     if (note) note.hidden = false;
   }
 
