@@ -42,8 +42,8 @@ def category_field(help_text: str) -> serializers.CharField:
             RegexValidator(
                 f"^{category_spec._ALLOWED.pattern}$",  # what parse_spec accepts, anchored
                 message=(
-                    "a category spec is category codes (letters, '.' and '-') joined by ',' "
-                    "or '+', with '-' before an excluded one"
+                    "a category spec is category codes (letters, '.' and '-') or archives "
+                    "(math, math.*) joined by ',' or '+', with '-' before an excluded one"
                 ),
             )
         ],

@@ -74,7 +74,8 @@ def test_generated_requests_get_no_5xx_and_match_the_schema(
             )
             def fuzz(case: schemathesis.Case) -> None:
                 sent[f"{case.operation.label} {case.meta.generation.mode.value}"] += 1
-                response = case.call()
+                # The WSGI transport does not undo gzip as an HTTP client does: ask for none.
+                response = case.call(headers={"Accept-Encoding": "identity"})
                 # A query language cannot be described by a schema: valid-looking input such as
                 # an unknown field or category is a 400 naming the parameter, as documented.
                 case.validate_response(response, excluded_checks=[checks.positive_data_acceptance])
