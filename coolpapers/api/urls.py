@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import notes, views
+from . import faq, notes, views
 
 app_name = "api"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     # Before papers/<id>: "like" is no arXiv id, and this keeps it from being read as one.
     path("papers/like", views.LikeView.as_view(), name="like"),
     re_path(r"^papers/(?P<id>[\s\S]+)/notes$", notes.PaperNotesView.as_view(), name="paper-notes"),
+    re_path(r"^papers/(?P<id>[\s\S]+)/faq$", faq.PaperFAQView.as_view(), name="paper-faq"),
     re_path(r"^papers/(?P<id>[\s\S]+)/related$", views.RelatedPapersView.as_view(), name="related"),
     # Anything after papers/: slashes of old-style ids (hep-th/9901001), and even a newline,
     # so a malformed id is the view's JSON 400 rather than the site's HTML 404.

@@ -80,6 +80,7 @@ def resume_stranded_jobs() -> int:
     twice still runs once (the lease), and resumes from its checkpoint. A stranded job that
     staff asked to cancel is cancelled.
     """
+    from coolpapers.faq.services import resend_waiting
     from coolpapers.semantic.jobs import resume_stalled
 
     stranded_jobs().filter(cancel_requested=True).update(
@@ -95,7 +96,8 @@ def resume_stranded_jobs() -> int:
         except QueueUnavailable:
             break
         sent += 1
-    return sent + resume_stalled()
+    # FAQs: a row a dead worker left generating, or queued with its message lost.
+    return sent + resume_stalled() + resend_waiting(settings.JOB_RESEND_INTERVAL)
 
 
 def related_backlog() -> int | None:

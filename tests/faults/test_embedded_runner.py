@@ -59,6 +59,7 @@ def test_run_site_restarts_a_killed_worker_and_the_stranded_job_finishes(tmp_pat
         "INGEST_BATCH_SIZE": "50",
         "INGEST_JOB_LEASE": "4",
         "JOB_RESEND_INTERVAL": "2",
+        "LLM_LOCAL_PORT": str(free_port()),  # the local model's server, if installed
     }
     env.pop("REDIS_URL", None)  # the embedded default: the filesystem broker
     # Saved as if the broker had been down: beat sends it (from run_site's own processes).

