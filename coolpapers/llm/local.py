@@ -21,7 +21,9 @@ MODEL_NAME = "SmolLM2-135M-Instruct (Q4_1, llama.cpp)"
 # What the server needs to run beside llama_cpp itself (the `[server]` extra).
 SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context")
 DEFAULT_PORT = 8011
-CONTEXT_TOKENS = 2048
+# The prompt (up to ~3,000 tokens with staff notes) and a whole FAQ (FAQ_MAX_TOKENS, 1,500) fit;
+# SmolLM2 was trained for 8k.
+CONTEXT_TOKENS = 4096
 
 
 def _found(module: str) -> bool:

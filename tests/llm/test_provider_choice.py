@@ -77,6 +77,6 @@ def test_the_server_command_runs_llama_cpp_on_the_shipped_model():
     options = dict(zip(argv[3::2], argv[4::2], strict=True))
     assert options["--model"] == str(gguf)
     assert (options["--host"], options["--port"]) == ("127.0.0.1", "8123")
-    assert (options["--n_ctx"], options["--n_threads"]) == ("2048", "1")  # LLM_LOCAL_THREADS
+    assert (options["--n_ctx"], options["--n_threads"]) == ("4096", "1")  # LLM_LOCAL_THREADS
     assert options["--interrupt_requests"] == "false"  # concurrent answers queue, not cut
     assert local.server_command(8123, threads=2)[argv.index("--n_threads") + 1] == "2"
