@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
+from coolpapers.jobs.status import JobProgress, JobStatus
 from coolpapers.papers.models import Paper
 from coolpapers.rendering.tex import RENDERER_VERSION
 
@@ -60,6 +62,15 @@ class FAQ(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs started")
     lease_owner = models.CharField(max_length=64, blank=True, editable=False)
     lease_expires = models.DateTimeField(null=True, blank=True, editable=False)
+    batch = models.ForeignKey(
+        "FAQBatchJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="queued_faqs",
+        editable=False,
+        help_text="The staff batch that queued it (none once a reader asks for it too)",
+    )
 
     class Meta:
         verbose_name = "FAQ"
@@ -93,3 +104,52 @@ class FAQ(models.Model):
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+
+class FAQBatchJob(JobProgress, models.Model):
+    """Staff's pre-generation of the FAQs of a day's list (a category spec and a day) in one
+    or more languages: each FAQ is requested through services.request, so one that exists or
+    is under way is counted as skipped, never generated twice.
+
+    Progress is FAQs done (or failed) of those requested, kept by the `faq.generate` task as
+    each finishes; cancelling stops requesting and dequeues the rows this batch queued that
+    no worker has started (readers' rows stay).
+    """
+
+    status = models.CharField(
+        max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
+    )
+    spec = models.CharField(
+        max_length=500,
+        help_text="Category list as in a list's URL, e.g. cs.CV,cs.LG or math.*-math.ST",
+    )
+    day = models.DateField(help_text="Announcement day of the list")
+    languages = models.JSONField(default=list)
+    total = models.PositiveIntegerField(default=0, help_text="FAQs requested")
+    queued_count = models.PositiveIntegerField("queued", default=0)
+    skipped_count = models.PositiveIntegerField(
+        "skipped", default=0, help_text="Found done or under way"
+    )
+    done_count = models.PositiveIntegerField("done", default=0)
+    failed_count = models.PositiveIntegerField("failed", default=0)
+    dequeued_count = models.PositiveIntegerField("dequeued", default=0)
+    requested_all = models.BooleanField(default=False, editable=False)
+    faqs = models.ManyToManyField(FAQ, related_name="batches", blank=True, editable=False)
+    error = models.TextField(blank=True, help_text="Why the job failed")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "FAQ batch job"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} FAQs of {self.spec} on {self.day} ({self.status})"
+
+    def done_percent(self) -> float:
+        finished = self.done_count + self.failed_count
+        return 100 * finished / self.total if self.total else 0

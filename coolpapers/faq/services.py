@@ -75,6 +75,9 @@ def request(paper: Paper, language: str, client: str = "", *, retry: bool = True
         raise ValueError(f"language must be one of {LANGUAGES}")
     faq = find(paper, language)
     if faq is not None and (faq.status != FaqStatus.FAILED or not retry):
+        if faq.batch_id and client:  # a reader waits for it now: a batch's cancel keeps it
+            FAQ.objects.filter(pk=faq.pk).update(batch=None)
+            faq.batch_id = None
         return faq
     if not base.configured():
         raise base.ProviderUnavailable(base.NOT_CONFIGURED)
