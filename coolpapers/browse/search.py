@@ -9,6 +9,7 @@ from datetime import date
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
@@ -37,6 +38,7 @@ from search.backends.base import (
     SearchTimeout,
     deadline,
 )
+from search.backends.spelling import watch_spelling
 from search.query import positive_terms
 from search.service import (
     MAX_RESULTS,
@@ -304,14 +306,23 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if not request.GET.get("q", "").strip():
         return render(request, "search/search.html", {"sorts": SORTS, "params": request.GET})
     try:
-        context = _run(request, whole=True)
+        with watch_spelling() as spelling:
+            context = _run(request, whole=True)
     except PastTheEnd as exc:
         return _problem(request, str(exc), exc.param, 404)
     except SearchInputError as exc:
         return _problem(request, str(exc), exc.param, 400)
     except (IndexUnavailable, SearchTimeout) as exc:
         return _problem(request, str(exc), "", 503)
-    return render(request, "search/search.html", context)
+    return _provisional(render(request, "search/search.html", context), spelling.provisional)
+
+
+def _provisional(response: HttpResponse, provisional: bool) -> HttpResponse:
+    """A page made while the speller was still being built may lack a correction it will have
+    in seconds: kept out of the page cache (and any other)."""
+    if provisional:
+        add_never_cache_headers(response)
+    return response
 
 
 @require_GET
@@ -319,14 +330,15 @@ def search_page(request: HttpRequest) -> HttpResponse:
 def search_chunk(request: HttpRequest) -> HttpResponse:
     """The next 25 results as an HTML fragment for htmx."""
     try:
-        context = _run(request, whole=False)
+        with watch_spelling() as spelling:
+            context = _run(request, whole=False)
     except PastTheEnd as exc:
         return HttpResponse(str(exc), status=404, content_type="text/plain")
     except SearchInputError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
     except (IndexUnavailable, SearchTimeout) as exc:
         return _unavailable(str(exc))
-    return render(request, "browse/_chunk.html", context)
+    return _provisional(render(request, "browse/_chunk.html", context), spelling.provisional)
 
 
 @require_GET

@@ -71,7 +71,8 @@ def _key(request: HttpRequest) -> str:
 def cached_page(
     view: Callable[..., HttpResponse] | None = None, *, params: tuple[str, ...] = ()
 ) -> Any:
-    """Serve GET/HEAD 200s of `view` from the cache; anything else renders every time.
+    """Serve GET/HEAD 200s of `view` from the cache; anything else (or a response the view
+    marked `no-store`) renders every time.
 
     `@cached_page(params=("date", "page"))` names the query parameters the view reads; it
     gets a request.GET with those alone, so key and page cannot disagree.
@@ -95,7 +96,12 @@ def cached_page(
             response["X-Page-Cache"] = "hit"
             return response
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.cookies and not response.streaming:
+        if (
+            response.status_code == 200
+            and not response.cookies
+            and not response.streaming
+            and "no-store" not in response.get("Cache-Control", "")  # the view says: not this one
+        ):
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
             headers = [(n, response[n]) for n in _KEPT_HEADERS if n in response]

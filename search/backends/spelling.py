@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -113,6 +115,29 @@ class Speller:
         return best[2] if best else None
 
 
+class SpellingWatch:
+    """Set by SpellerCache when a suggestion was asked while the speller of the index in use
+    was still being built: the answer may gain a correction seconds later."""
+
+    provisional = False
+
+
+_WATCH: ContextVar[SpellingWatch | None] = ContextVar("spelling_watch", default=None)
+
+
+@contextmanager
+def watch_spelling() -> Iterator[SpellingWatch]:
+    """Notes whether any suggestion in the block came without the current speller, so a page
+    made that way is not cached (a web process corrects nothing for its first seconds, and a
+    cached page would keep that for minutes)."""
+    watch = SpellingWatch()
+    token = _WATCH.set(watch)
+    try:
+        yield watch
+    finally:
+        _WATCH.reset(token)
+
+
 class SpellerCache:
     """An engine's speller for the index state in use.
 
@@ -143,6 +168,9 @@ class SpellerCache:
                 threading.Thread(
                     target=self._build, args=(state, vocabulary), name="speller", daemon=True
                 ).start()
+            watch = _WATCH.get()
+            if watch is not None:
+                watch.provisional = True
             return ready[1] if ready else None
 
     def _build(self, state: Hashable, vocabulary: Callable[[], Iterable[tuple[str, int]]]):

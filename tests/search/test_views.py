@@ -273,3 +273,27 @@ def test_an_api_search_past_its_time_budget_is_a_json_503(client, index, setting
     assert "took too long and was stopped" in response.json()["detail"]
     settings.SEARCH_TIME_BUDGET = 5
     assert client.get("/api/search", {"q": "gaussian splatting"}).status_code == 200
+
+
+def test_a_page_made_before_the_speller_is_built_is_not_cached(client, index, settings):
+    """A web process builds its speller in the background on its first search: the pages it
+    answers meanwhile lack corrections, and must not be cached for minutes that way."""
+    import time
+
+    from search.backends import get_backend
+    from search.backends.spelling import SpellerCache
+
+    settings.PAGE_CACHE_SECONDS = 300
+    backend = get_backend()
+    backend._speller = SpellerCache()  # a web process that has just started
+    query = {"q": "gaussian splating"}
+    first = client.get("/arxiv/search", query)
+    assert "no-store" in first["Cache-Control"] and "X-Page-Cache" not in first
+    for _ in range(100):  # the background build (a fraction of a second here)
+        if backend._speller._ready is not None:
+            break
+        time.sleep(0.05)
+    second = client.get("/arxiv/search", query)
+    assert "Showing results for" in second.content.decode()
+    assert second["X-Page-Cache"] == "miss" and "no-store" not in second.get("Cache-Control", "")
+    assert client.get("/arxiv/search", query)["X-Page-Cache"] == "hit"
