@@ -60,6 +60,15 @@ def take(base: str) -> list[Path]:
         )
         try:
             page = browser.new_page(viewport=DESKTOP)
+            # A fresh web process builds its speller on the first search (in the background):
+            # ask until every worker corrects, as a reader a few seconds later would see it.
+            corrected = 0
+            for _ in range(60):
+                page.goto(f"{base}/arxiv/search?q=difusion+models+for+video")
+                corrected = corrected + 1 if page.locator(".search-corrected").count() else 0
+                if corrected == 6:
+                    break
+                page.wait_for_timeout(300)
             page.goto(f"{base}/arxiv/math?date={MATH_DAY}")
             paper_id = page.get_attribute("article.paper", "data-arxiv-id")
             for name, path, viewport, scheme in shots(paper_id):
