@@ -56,7 +56,9 @@ def keywords(pid: str) -> list[str]:
 def test_reading_fills_the_word_cloud_and_clearing_empties_it(page, day_ids):
     opened, rel_clicked, pdf_clicked = day_ids[0], day_ids[1], day_ids[2]
     page.goto(f"/arxiv/{opened}")
-    page.wait_for_selector("#related article.paper")  # the section loaded lazily
+    # The section loads when the reader scrolls to it (below the paper and its FAQ).
+    page.locator("#related").scroll_into_view_if_needed()
+    page.wait_for_selector("#related article.paper")
     assert stored_counts(page) == {k: 1 for k in keywords(opened)}
 
     page.goto(LIST)
