@@ -50,12 +50,15 @@ def test_run_site_serves_the_local_model_to_web_and_workers(tmp_path):
         "LLM_API_URL": "",
         "LLM_LOCAL_PORT": str(llm_port),
         "SEMANTIC": "off",
+        # As `make run` passes it: the web's port in PORT, which llama_cpp.server would also
+        # take for its own if it saw it.
+        "PORT": str(free_port()),
     }
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
     out = tmp_path / "run_site.log"
     runner = subprocess.Popen(
-        [sys.executable, "manage.py", "run_site", "--port", str(free_port()), "--web-workers", "1"],
+        [sys.executable, "manage.py", "run_site", "--web-workers", "1"],
         cwd=ROOT,
         env=env,
         stdout=out.open("ab"),

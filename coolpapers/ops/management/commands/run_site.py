@@ -93,16 +93,30 @@ def local_llm() -> tuple[list[str], dict[str, str]] | None:
     return argv, {"LLM_API_URL": local.url(settings.LLM_LOCAL_PORT), "LLM_MODEL": local.MODEL_NAME}
 
 
+# What the local model's server inherits. llama_cpp.server reads its settings from the
+# environment too, and they win over its command line: `make run`'s PORT=8000 made it bind to
+# the web's port. So it gets a bare environment.
+LLM_SERVER_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
+
+
 class Child:
-    """One supervised process: its command, its log, and when it may be started again."""
+    """One supervised process: its command, its log, and when it may be started again. `env`
+    is added to this process's environment, or replaces it when `bare`."""
 
     def __init__(
-        self, name: str, command: list[str], log: Path | None, env: dict[str, str] | None = None
+        self,
+        name: str,
+        command: list[str],
+        log: Path | None,
+        env: dict[str, str] | None = None,
+        *,
+        bare: bool = False,
     ):
         self.name = name
         self.command = command
         self.log = log
         self.env = env
+        self.bare = bare
         self.process: subprocess.Popen | None = None
         self.started = 0.0
         self.failures = 0
@@ -116,13 +130,21 @@ class Child:
                 stdout=out,
                 stderr=subprocess.STDOUT if out else None,
                 start_new_session=True,
-                env={**os.environ, **self.env} if self.env else None,
+                env=self._environment(),
             )
         finally:
             if out:
                 out.close()  # the child has its own descriptor
         self.started = time.monotonic()
         self.restart_at = None
+
+    def _environment(self) -> dict[str, str] | None:
+        if self.bare:
+            return {
+                **(self.env or {}),
+                **{k: os.environ[k] for k in LLM_SERVER_ENV if k in os.environ},
+            }
+        return {**os.environ, **self.env} if self.env else None
 
     def died(self) -> int | None:
         """The exit code when the process has just been found dead, else None."""
@@ -171,7 +193,7 @@ class Command(BaseCommand):
         if llm:
             # The FAQ's local model (README, "FAQ and LLM providers"), started first: it takes
             # a few seconds to load, and the first FAQ request waits for it (retries).
-            children.insert(0, Child("llm", llm[0], logs / "llm.log"))
+            children.insert(0, Child("llm", llm[0], logs / "llm.log", bare=True))
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
