@@ -81,6 +81,14 @@ INSTALLED_APPS = [
     "coolpapers.api",
     "coolpapers.ops",
     "axes",  # sign-in throttling (below)
+    # Your feed (issue 18): accounts, a library, profiles that learn from 👍/👎, digests.
+    "allauth",
+    "allauth.account",
+    "coolpapers.library",  # collections, saved papers, notes, ratings, read and seen marks
+    "coolpapers.ranking",  # a linear model per interest profile, trained in Celery
+    "coolpapers.digests",  # daily digest emails and private Atom feeds per profile
+    "coolpapers.accounts",  # sign-in pages, merging a browser's interests, your data
+    "coolpapers.personal",  # library and For you pages
 ]
 
 MIDDLEWARE = [
@@ -103,6 +111,7 @@ MIDDLEWARE = [
     "coolpapers.ops.middleware.ServiceUnavailableMiddleware",
     "coolpapers.ops.middleware.SearchRateLimitMiddleware",
     "axes.middleware.AxesMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "coolpapers.urls"
@@ -291,6 +300,10 @@ CELERY_TASK_ROUTES = {
     "coolpapers.ops.tasks.repair_related": {"queue": "related"},
     "coolpapers.semantic.tasks.*": {"queue": "semantic"},
     "faq.*": {"queue": "llm"},
+    # Profile training is quick (< 1 s) and follows a reader's clicks: the compute queue.
+    "coolpapers.ranking.tasks.*": {"queue": "related"},
+    # Digests: a dispatcher and chunks of readers, on the default queue.
+    "coolpapers.digests.tasks.*": {"queue": "celery"},
 }
 CELERY_QUEUES_BY_KIND = ("celery", "index", "related", "semantic", "llm")
 
@@ -374,7 +387,12 @@ LOGGING = {
 # --- REST API (coolpapers.api) ------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Sessions for the site's own scripts, tokens for programs (a reader makes theirs on
+    # /accounts/data; staff tokens as before).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "coolpapers.api.throttling.AnonThrottle",
         "coolpapers.api.throttling.UserThrottle",
@@ -475,6 +493,7 @@ STAR_BROWSER_RATE = os.environ.get("STAR_BROWSER_RATE", "20/h")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("LOGIN_COOLOFF_SECONDS", "900")))
@@ -486,3 +505,36 @@ AXES_COOLOFF_MESSAGE = (
     "Too many failed sign-ins for this account from your address: try again in "
     f"{math.ceil(AXES_COOLOFF_TIME.total_seconds() / 60)} minutes."
 )
+
+# --- Email (digests, sign-in codes, password resets) -----------------------------------------
+# Production: SMTP (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+# EMAIL_USE_TLS; .env.example). The embedded default writes each message to a file under the
+# data dir (DATA_DIR/mail), the mailbox `make run` readers look in.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", bool(EMAIL_HOST))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Cool Papers <papers@localhost>")
+# The site's address in emails and feeds (links must be absolute there).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Accounts (coolpapers.accounts; django-allauth) -------------------------------------------
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SECURE else "http"

@@ -28,11 +28,18 @@ LAYERS: dict[str, int] = {
     "semantic": 2,
     "llm": 2,
     "faq": 2,
+    # A reader's collections, ratings and marks, and the profile models trained on them.
+    "library": 2,
+    "ranking": 2,
     "web": 3,
     "interests": 4,
+    # Digest emails and feeds: a profile's ranking of the day, rendered for a mailbox.
+    "digests": 4,
     "browse": 5,
     "api": 5,
     "ops": 5,
+    "accounts": 5,
+    "personal": 5,
     # The project's wiring (root URLs, WSGI) sits on top of everything.
     "coolpapers": 6,
 }

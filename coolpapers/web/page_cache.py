@@ -2,7 +2,8 @@
 rendered once serves every reader until the data behind it changes or PAGE_CACHE_SECONDS
 pass (star counts, which change with every click, may lag by that much).
 
-Pages hold nothing per reader: the CSRF token comes from /csrf when a script needs it and
+Pages of anonymous readers hold nothing per reader (a signed-in reader's pages are rendered
+for them and never stored): the CSRF token comes from /csrf when a script needs it and
 the formulas setting is read from its cookie by math.js. The cache key holds a stamp that
 ingestion, new keywords and related lists, and staff notes change (`invalidate`), so new
 data shows at once. With the cache down (Redis stopped) every request simply renders.
@@ -24,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 
 STAMP_KEY = "pages:stamp"
@@ -50,6 +52,11 @@ def invalidate(**_: Any) -> None:
         cache.incr(STAMP_KEY)
     except ValueError:
         cache.add(STAMP_KEY, time.time_ns(), None)
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
 
 
 def _canonical_query(request: HttpRequest, params: tuple[str, ...]) -> QueryDict:
@@ -84,6 +91,11 @@ def cached_page(
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         request.GET = _canonical_query(request, params)
         timeout = _timeout()
+        if _signed_in(request):
+            # A signed-in reader's page holds their own header, controls and marks.
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_store=True)
+            return response
         if request.method not in ("GET", "HEAD") or timeout <= 0:
             return view(request, *args, **kwargs)
         key = _key(request)
