@@ -288,6 +288,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coolpapers.ops.tasks.repair_related",
         "schedule": float(RELATED_REPAIR_INTERVAL),
     },
+    # Daily digests: cheap when there is nothing to do; sends once the latest announcement
+    # day is in and its harvest has finished (coolpapers.digests.sending).
+    "dispatch-digests": {
+        "task": "coolpapers.digests.tasks.dispatch_digests",
+        "schedule": float(os.environ.get("DIGEST_INTERVAL", "600")),
+    },
 }
 # Queues by kind, so one kind of work never waits behind another (README, "Deployment"):
 # "celery" (the default) ingestion jobs and beat's small tasks, "index" the single index
@@ -327,6 +333,10 @@ SEARCH_AUTO_INDEX = os.environ.get("SEARCH_AUTO_INDEX", "celery")
 RELATED_AUTO = os.environ.get("RELATED_AUTO", "celery")
 # Where the corpus model lives, shared by every worker process (coolpapers.related.store).
 RELATED_MODEL_DIR = DATA_DIR / "related"
+# How an interest profile's model is trained after a rating, save or keywords change:
+# "celery" (coolpapers.ranking.tasks on the "related" queue), "sync" (after the request's
+# commit, in its process) or "off".
+RANKING_TRAINING = os.environ.get("RANKING_TRAINING", "celery")
 # Seconds after which a rebuild request that never finished may be made again.
 RELATED_REBUILD_TIMEOUT = 6 * 3600
 
@@ -538,3 +548,15 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SECURE else "http"
+# Our adapter: the sign-in code's mail carries a link to the code page (the code filled in),
+# and every sign-in passes by the offer to merge what this browser kept (accounts.merge).
+ACCOUNT_ADAPTER = "coolpapers.accounts.adapter.AccountAdapter"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Cool Papers] "
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# django-axes counts allauth's sign-in form too: its credentials carry the address as
+# "email" (the admin's as "username"); lockouts render a page in the site's design (429).
+AXES_USERNAME_CALLABLE = "coolpapers.accounts.throttle.username"
+# allauth's own limit on failed sign-ins per email (from any address) stays as a wider net
+# behind axes' (per email and address), so axes' lockout page is what a reader meets first.
+ACCOUNT_RATE_LIMITS = {"login_failed": f"10/m/ip,{2 * AXES_FAILURE_LIMIT}/5m/key"}
+AXES_LOCKOUT_CALLABLE = "coolpapers.accounts.throttle.lockout"

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import faq, notes, views
+from . import faq, feed, library, notes, views
 
 app_name = "api"
 
@@ -17,6 +17,39 @@ urlpatterns = [
     # so a malformed id is the view's JSON 400 rather than the site's HTML 404.
     re_path(r"^papers/(?P<id>[\s\S]+)$", views.PaperDetailView.as_view(), name="paper"),
     path("categories/", views.CategoryListView.as_view(), name="categories"),
+    # A reader's library (coolpapers/api/library.py). Any collection id reaches the view, so
+    # a malformed one (-1, x) is its JSON 401/404 rather than the site's HTML 404.
+    path("collections", library.CollectionListView.as_view(), name="collections"),
+    re_path(
+        r"^collections/(?P<collection_id>[^/]+)$",
+        library.CollectionDetailView.as_view(),
+        name="collection",
+    ),
+    re_path(
+        r"^collections/(?P<collection_id>[^/]+)/papers$",
+        library.CollectionPapersView.as_view(),
+        name="collection-papers",
+    ),
+    re_path(
+        r"^collections/(?P<collection_id>[^/]+)/papers/(?P<id>[\s\S]+)$",
+        library.CollectionPaperView.as_view(),
+        name="collection-paper",
+    ),
+    re_path(
+        r"^collections/(?P<collection_id>[^/]+)/export$",
+        library.ExportView.as_view(),
+        name="collection-export",
+    ),
+    re_path(
+        r"^collections/(?P<collection_id>[^/]+)/import$",
+        library.ImportView.as_view(),
+        name="collection-import",
+    ),
+    # A reader's feed (coolpapers/api/feed.py): ratings, For you, read marks.
+    path("ratings", feed.RatingListView.as_view(), name="ratings"),
+    re_path(r"^ratings/(?P<id>[\s\S]+)$", feed.RatingView.as_view(), name="rating"),
+    path("for-you", feed.ForYouView.as_view(), name="for-you"),
+    re_path(r"^read/(?P<id>[\s\S]+)$", feed.ReadView.as_view(), name="read"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view loads its init script from a URL: no inline script for the CSP to allow.
     path(

@@ -22,7 +22,9 @@ from django.db.models import (
 )
 
 from coolpapers.browse.stars import star_count
+from coolpapers.interests.foryou import ranked_ids
 from coolpapers.interests.order import preferred_order
+from coolpapers.library.models import Collection
 from coolpapers.papers.announcements import ANNOUNCE_NEW
 from coolpapers.papers.category_spec import CategorySpec
 from coolpapers.papers.daily import KINDS, day_ids, day_rows
@@ -43,6 +45,8 @@ class Sort(StrEnum):
     # The reader's papers (like=) in semantic mode, else their keywords (kw=):
     # coolpapers.interests.order.
     PREFER = "prefer"
+    # A signed-in reader's current interest profile: coolpapers.interests.foryou.
+    FORYOU = "foryou"
 
 
 class BadParameter(ValueError):
@@ -114,7 +118,7 @@ def parse_sort(text: str | None) -> Sort:
         return Sort(text or Sort.ARXIV)
     except ValueError:
         raise BadParameter(
-            f"sort={text[:40]!r} is unknown; use sort=stars, sort=prefer or none"
+            f"sort={text[:40]!r} is unknown; use sort=stars, sort=prefer, sort=foryou or none"
         ) from None
 
 
@@ -154,12 +158,15 @@ def day_page(
     page: int = 1,
     keywords: tuple[str, ...] = (),
     liked: tuple[str, ...] = (),
+    profile: Collection | None = None,
 ) -> DayPage:
     """A page of the day in arXiv order (new, cross, replaced; by id), by stars, or by the
     reader's interests (Sort.PREFER): cosine to their `liked` papers, else the BM25 score of
-    their `keywords` (see preferred_order)."""
+    their `keywords` (see preferred_order), or by the reader's `profile` (Sort.FORYOU)."""
     pages = range(page, page + 1)
-    return day_pages(spec, day, sort=sort, pages=pages, keywords=keywords, liked=liked)[0]
+    return day_pages(
+        spec, day, sort=sort, pages=pages, keywords=keywords, liked=liked, profile=profile
+    )[0]
 
 
 def day_pages(
@@ -170,6 +177,7 @@ def day_pages(
     pages: range,
     keywords: tuple[str, ...] = (),
     liked: tuple[str, ...] = (),
+    profile: Collection | None = None,
 ) -> list[DayPage]:
     """Consecutive pages of the day (see day_page), in as many queries as one page: a whole
     page for `?page=N` shows the pages before N too (coolpapers.web.paging.shown_pages).
@@ -184,8 +192,12 @@ def day_pages(
     )
     start = (pages.start - 1) * PAGE_SIZE
     size = len(pages) * PAGE_SIZE
-    if sort is Sort.PREFER:
-        ranked = preferred_order(day_ids(spec, day), keywords, liked)
+    if sort in (Sort.PREFER, Sort.FORYOU):
+        ids = day_ids(spec, day)
+        if sort is Sort.FORYOU:
+            ranked = ranked_ids(profile, ids) if profile is not None else ids
+        else:
+            ranked = preferred_order(ids, keywords, liked)
         window = ranked[start : start + size + 1]
         by_id = {row.paper_id: row for row in rows.filter(paper_id__in=window)}
         fetched = [by_id[pid] for pid in window if pid in by_id]

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,8 +17,10 @@ from django.views.decorators.http import require_GET
 from coolpapers.browse.listing import PAGE_SIZE, CategoryChip, chips
 from coolpapers.browse.search_feeds import SearchFeed, SearchFeedData
 from coolpapers.browse.stars import star_count
+from coolpapers.interests import foryou
 from coolpapers.interests.order import PREFER_POOL, prefer_hits
 from coolpapers.interests.prefer import BadKeywords, parse_keywords
+from coolpapers.library.models import Collection
 from coolpapers.papers.models import Paper
 from coolpapers.related.services import stored_keywords
 from coolpapers.web.page_cache import cached_page
@@ -53,6 +56,7 @@ from search.service import (
 FEED_SIZE = 50
 RETRY_AFTER = 30  # seconds a client is asked to wait after a 503
 PREFER = "prefer"
+FORYOU = "foryou"  # a signed-in reader's current profile orders the best matches
 
 
 @dataclass
@@ -115,6 +119,11 @@ def _params(
         raise SearchInputError("page", f"results stop at {MAX_RESULTS}; refine the query")
     sort = get.get("sort") or "relevance"
     keywords: tuple[str, ...] = ()
+    if sort == FORYOU and page * PAGE_SIZE > foryou.FORYOU_POOL + PAGE_SIZE - 1:
+        pool = foryou.FORYOU_POOL
+        raise SearchInputError(
+            "page", f"the For you sort orders the best {pool} matches; refine the query"
+        )
     if sort == PREFER:
         if page * PAGE_SIZE > PREFER_POOL + PAGE_SIZE - 1:
             raise SearchInputError(
@@ -129,7 +138,7 @@ def _params(
         category=_category_text(get.get("category", "")),
         date_from=day("from"),
         date_to=day("to"),
-        sort="relevance" if sort == PREFER else sort,
+        sort="relevance" if sort in (PREFER, FORYOU) else sort,
         exact=get.get("exact") == "1",
     )
     return params, page, kept, keywords
@@ -172,6 +181,7 @@ def _run(request: HttpRequest, *, whole: bool) -> dict:
 
 def _context(request: HttpRequest, *, whole: bool) -> dict:
     params, page_number, kept, keywords = _params(request)
+    profile = _profile(request) if kept.get("sort") == FORYOU else None
     search_request, corrected = prepare(params)
     results = search(search_request)
     numbers = shown_pages(page_number) if whole else range(page_number, page_number + 1)
@@ -181,6 +191,9 @@ def _context(request: HttpRequest, *, whole: bool) -> dict:
     if keywords:
         hits, has_next = prefer_hits(results, keywords, start, size)
         total = min(results.count, PREFER_POOL)
+    elif profile is not None:
+        hits, has_next = foryou.foryou_hits(results, profile, start, size)
+        total = min(results.count, foryou.FORYOU_POOL)
     else:
         hits = results[start : start + size]
         has_next = start + size < min(results.count, MAX_RESULTS)
@@ -228,12 +241,29 @@ def _context(request: HttpRequest, *, whole: bool) -> dict:
         "partial": partial,
         "strict_count": strict_count,
         "partial_words": _words(search_request) if partial else [],
-        "partial_from": _partial_from(partial, strict_count, params, keywords),
+        "partial_from": None if profile else _partial_from(partial, strict_count, params, keywords),
         "sorts": SORTS,
         "prefer": bool(keywords),
         "prefer_pool": PREFER_POOL,
         "prefer_url": f"{base}?{urlencode({**kept, 'sort': PREFER})}",
+        "foryou": profile,
+        "foryou_pool": foryou.FORYOU_POOL,
+        "foryou_url": f"{base}?{urlencode({**kept, 'sort': FORYOU})}",
     }
+
+
+def _profile(request: HttpRequest) -> Collection | None:
+    """The signed-in reader's current profile, for the For you sort (None: they have none)."""
+    profile = foryou.current_profile(request.user, request.session)
+    request._foryou_profile = profile  # the 👍/👎 controls of the page rate in it
+    return profile
+
+
+def _sign_in_first(request: HttpRequest) -> HttpResponse | None:
+    """The For you sort is a signed-in reader's: others go to the sign-in page first."""
+    if request.GET.get("sort") == FORYOU and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return None
 
 
 def _suggestion(params: SearchParams, search_request: SearchRequest, results: SearchResults) -> str:
@@ -305,6 +335,8 @@ def _unavailable(message: str) -> HttpResponse:
 def search_page(request: HttpRequest) -> HttpResponse:
     if not request.GET.get("q", "").strip():
         return render(request, "search/search.html", {"sorts": SORTS, "params": request.GET})
+    if redirect := _sign_in_first(request):
+        return redirect
     try:
         with watch_spelling() as spelling:
             context = _run(request, whole=True)
@@ -329,6 +361,8 @@ def _provisional(response: HttpResponse, provisional: bool) -> HttpResponse:
 @cached_page(params=SEARCH_PARAMS)
 def search_chunk(request: HttpRequest) -> HttpResponse:
     """The next 25 results as an HTML fragment for htmx."""
+    if _sign_in_first(request):
+        return HttpResponse("sign in for the For you sort", status=403, content_type="text/plain")
     try:
         with watch_spelling() as spelling:
             context = _run(request, whole=False)

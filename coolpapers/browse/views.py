@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -24,8 +25,10 @@ from coolpapers.browse.feeds import DailyListFeed, FeedList
 from coolpapers.browse.listing import BadParameter, DayCounts, Sort
 from coolpapers.browse.models import Star
 from coolpapers.browse.stars import InvalidBrowserId, browser_id, record_star, star_count, throttle
+from coolpapers.interests import foryou
 from coolpapers.interests.like import BadPaperIds, parse_paper_ids, semantic_on
 from coolpapers.interests.prefer import BadKeywords, parse_keywords
+from coolpapers.library.models import Collection
 from coolpapers.papers.arxiv_ids import InvalidArxivId, abs_url, parse_arxiv_id, pdf_url
 from coolpapers.papers.category_spec import (
     ARCHIVE_CATEGORIES,
@@ -87,6 +90,7 @@ class DayList:
     finder: DayFinder = field(repr=False)
     keywords: tuple[str, ...] = ()  # the reader's, for Sort.PREFER
     liked: tuple[str, ...] = ()  # the reader's papers, for Sort.PREFER in semantic mode
+    profile: Collection | None = None  # the signed-in reader's current one, for Sort.FORYOU
 
     def url(self, view: str = "browse:list", *, page: int = 1, **overrides: object) -> str:
         params = {
@@ -154,6 +158,25 @@ def _preferences(request: HttpRequest) -> tuple[tuple[str, ...], tuple[str, ...]
 LIST_PARAMS = ("date", "sort", "page", "kw", "like")
 
 
+class SignInFirst(Problem):
+    """The For you sort of an anonymous reader: to the sign-in page, and back after it."""
+
+    def __init__(self) -> None:
+        super().__init__(302, "sign in first")
+
+    def response(self, request: HttpRequest) -> HttpResponse:
+        return redirect_to_login(request.get_full_path())
+
+
+def foryou_profile(request: HttpRequest) -> Collection | None:
+    """The signed-in reader's current profile for the For you sort (SignInFirst if anonymous)."""
+    if not request.user.is_authenticated:
+        raise SignInFirst()
+    profile = foryou.current_profile(request.user, request.session)
+    request._foryou_profile = profile  # the 👍/👎 controls of the page rate in it
+    return profile
+
+
 def _resolve_day_list(request: HttpRequest, spec: CategorySpec, names: dict[str, str]) -> DayList:
     """Read date, sort and page; no date means the latest day with papers in the spec."""
     try:
@@ -163,6 +186,7 @@ def _resolve_day_list(request: HttpRequest, spec: CategorySpec, names: dict[str,
         keywords, liked = _preferences(request) if sort is Sort.PREFER else ((), ())
     except (BadParameter, BadKeywords, BadPaperIds) as error:
         raise Problem(400, str(error)) from error
+    profile = foryou_profile(request) if sort is Sort.FORYOU else None
     finder = DayFinder(spec)
     explicit = day is not None
     if day is None:
@@ -170,7 +194,7 @@ def _resolve_day_list(request: HttpRequest, spec: CategorySpec, names: dict[str,
         if day is None:
             reason = gettext("No papers in %(spec)s have been announced yet.") % {"spec": spec}
             raise Problem(404, reason)
-    return DayList(spec, names, day, explicit, sort, page, finder, keywords, liked)
+    return DayList(spec, names, day, explicit, sort, page, finder, keywords, liked, profile)
 
 
 def _nothing_to_show(day_list: DayList, counts: DayCounts) -> Problem | None:
@@ -218,6 +242,7 @@ def _day_pages(day_list: DayList, pages: range) -> list[listing.DayPage]:
             pages=pages,
             keywords=day_list.keywords,
             liked=day_list.liked,
+            profile=day_list.profile,
         )
     except BadKeywords as error:  # sort=prefer with neither kw= nor like= usable
         raise Problem(400, str(error)) from error
@@ -285,6 +310,7 @@ def daily_list(request: HttpRequest, spec: str) -> HttpResponse:
         "arxiv_order_url": day_list.url(sort=Sort.ARXIV),
         "stars_order_url": day_list.url(sort=Sort.STARS),
         "prefer_order_url": day_list.url(sort=Sort.PREFER),
+        "foryou_order_url": day_list.url(sort=Sort.FORYOU),
         # Tells interests.js to send the reader's papers (like=) with the ❤ sort.
         "semantic": semantic_on(),
         "canonical_url": request.build_absolute_uri(day_list.url(page=page.number)),

@@ -112,6 +112,9 @@ class ReadMark(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "paper"], name="read_once")]
 
+    def __str__(self) -> str:
+        return f"{self.paper_id} read"
+
 
 class SeenMark(models.Model):
     """The paper was on a For you page the reader saw: dimmed in later catch-ups."""
@@ -124,6 +127,9 @@ class SeenMark(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "paper"], name="seen_once")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} seen"
 
 
 def ensure_default(user) -> Collection:

@@ -11,14 +11,49 @@ from drf_spectacular.validation import validate_schema
 
 from tests.api.openapi import document
 
+EXPORT_TYPES = {"application/x-bibtex", "application/x-research-info-systems"}
+_READ = {"200", "414", "429"}
+_MINE = {"401", "403", "404", "414", "429"}  # a reader's own data: token or session
 OPERATIONS = {
-    "/api/search": {"200", "400", "404", "414", "429", "503"},
-    "/api/papers/": {"200", "400", "404", "414", "429"},
-    "/api/papers/like": {"200", "400", "404", "409", "414", "429", "503"},
-    "/api/papers/{id}": {"200", "400", "404", "414", "429"},
-    "/api/papers/{id}/related": {"200", "400", "404", "414", "429"},
-    "/api/papers/{id}/faq": {"200", "202", "400", "404", "414", "429"},
-    "/api/categories/": {"200", "414", "429"},
+    "/api/search": {"get": {"200", "400", "404", "414", "429", "503"}},
+    "/api/papers/": {"get": {"200", "400", "404", "414", "429"}},
+    "/api/papers/like": {"get": {"200", "400", "404", "409", "414", "429", "503"}},
+    "/api/papers/{id}": {"get": {"200", "400", "404", "414", "429"}},
+    "/api/papers/{id}/related": {"get": {"200", "400", "404", "414", "429"}},
+    "/api/papers/{id}/faq": {
+        "get": {"200", "202", "400", "404", "414", "429"},
+        "post": {"200", "202", "400", "404", "414", "429", "503"},
+    },
+    "/api/categories/": {"get": _READ},
+    "/api/collections": {
+        "get": {"200", "401", "403", "414", "429"},
+        "post": {"201", "400", "401", "403", "414", "429"},
+    },
+    "/api/collections/{collection_id}": {
+        "get": {"200", *_MINE},
+        "patch": {"200", "400", *_MINE},
+        "delete": {"204", *_MINE},
+    },
+    "/api/collections/{collection_id}/export": {"get": {"200", "400", *_MINE}},
+    "/api/collections/{collection_id}/import": {"post": {"200", "400", *_MINE}},
+    "/api/collections/{collection_id}/papers": {
+        "get": {"200", "400", *_MINE},
+        "post": {"200", "201", "400", *_MINE},
+    },
+    "/api/collections/{collection_id}/papers/{id}": {
+        "put": {"200", "400", *_MINE},
+        "delete": {"204", "400", *_MINE},
+    },
+    "/api/for-you": {"get": {"200", "400", "401", "404", "414", "429"}},
+    "/api/ratings": {"get": {"200", "400", "401", "404", "414", "429"}},
+    "/api/ratings/{id}": {
+        "put": {"200", "400", "401", "404", "414", "429"},
+        "delete": {"204", "400", "401", "404", "414", "429"},
+    },
+    "/api/read/{id}": {
+        "put": {"200", "400", "401", "404", "414", "429"},
+        "delete": {"204", "400", "401", "404", "414", "429"},
+    },
 }
 
 
@@ -38,15 +73,21 @@ def test_schema_is_valid_openapi_3(served):
 
 def test_every_endpoint_documents_its_responses(served):
     assert set(served["paths"]) == set(OPERATIONS)
-    for path, statuses in OPERATIONS.items():
-        operation = served["paths"][path]["get"]
-        assert set(operation["responses"]) == statuses, path
-        assert "Retry-After" in operation["responses"]["429"]["headers"]
-        # gunicorn's own answer to a request line over its limit, before any view.
-        assert set(operation["responses"]["414"]["content"]) == {"text/html"}
-        for status, response in operation["responses"].items():
-            if status != "414":
-                assert "application/json" in response["content"], (path, status)
+    for path, methods in OPERATIONS.items():
+        assert set(served["paths"][path]) == set(methods), path
+        for method, statuses in methods.items():
+            operation = served["paths"][path][method]
+            assert set(operation["responses"]) == statuses, (path, method)
+            assert "Retry-After" in operation["responses"]["429"]["headers"]
+            # gunicorn's own answer to a request line over its limit, before any view.
+            assert set(operation["responses"]["414"]["content"]) == {"text/html"}
+            for status, response in operation["responses"].items():
+                if status in ("414", "204"):
+                    continue
+                if path.endswith("/export") and status == "200":  # the file itself
+                    assert set(response["content"]) == EXPORT_TYPES
+                    continue
+                assert "application/json" in response["content"], (path, method, status)
 
 
 @pytest.mark.parametrize("path", ["/api/search", "/api/papers/", "/api/papers/like"])
@@ -69,8 +110,9 @@ def test_category_specs_are_invalid_in_the_schema_exactly_when_their_characters_
 
 
 def test_parameters_are_documented_with_their_limits(served):
-    def parameters(path: str) -> dict:
-        return {p["name"]: p for p in served["paths"][path]["get"].get("parameters", [])}
+    def parameters(path: str, method: str = "get") -> dict:
+        operation = served["paths"][path][method]
+        return {p["name"]: p for p in operation.get("parameters", [])}
 
     search = parameters("/api/search")
     assert set(search) == {"q", "category", "from", "to", "sort", "exact", "page", "page_size"}
@@ -96,8 +138,10 @@ def test_parameters_are_documented_with_their_limits(served):
     }
     assert like["from"]["schema"]["format"] == like["to"]["schema"]["format"] == "date"
     assert parameters("/api/papers/{id}")["id"]["in"] == "path"
-    for path in OPERATIONS:
-        assert all(p.get("description") for p in parameters(path).values()), path
+    for path, methods in OPERATIONS.items():
+        for method in methods:
+            documented = parameters(path, method).values()
+            assert all(p.get("description") for p in documented), (path, method)
 
 
 def test_swagger_ui_uses_only_local_assets(client):

@@ -181,6 +181,9 @@ def test_no_state_changing_view_escapes_csrf():
     never sends on its own; never by anything a browser attaches unasked (Basic auth)."""
     exempt = {route: view for route, view in all_patterns() if getattr(view, "csrf_exempt", False)}
     assert exempt, "the API views are expected here"
+    # RFC 8058's one-click unsubscribe: mail providers POST without a form, and the signed
+    # token in the URL is the only authority (a forged or cut one is a 400; tests/digests).
+    assert exempt.pop("digests/unsubscribe/<str:token>", None) is not None
     for route, view in exempt.items():
         cls = getattr(view, "cls", None)
         assert cls is not None, f"{route} is csrf_exempt outside DRF"
