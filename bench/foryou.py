@@ -34,6 +34,7 @@ import random
 import statistics
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from bench import DEFAULT_CORPUS
@@ -49,7 +50,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def _profile(seed: int):  # -> Collection
+def _profile(seed: int, day_text: str):  # -> Collection
     """The bench reader's profile, its ratings and saved papers made (again) and trained."""
     from django.contrib.auth import get_user_model
     from django.db.models import Count
@@ -63,7 +64,7 @@ def _profile(seed: int):  # -> Collection
         username=USERNAME, defaults={"email": "bench-foryou@example.org"}
     )
     profile = ensure_default(user)
-    day = foryou.latest_day()
+    day = date.fromisoformat(day_text) if day_text else foryou.latest_day()
     before = Announcement.objects.filter(date__lt=day, kind="new")
     busiest = (
         Paper.objects.filter(pk__in=before.values("paper_id"))
@@ -86,7 +87,7 @@ def _profile(seed: int):  # -> Collection
         .order_by("-pk")
         .values_list("pk", flat=True)[:5000]
     )
-    liked = rng.sample(topic, UPS + SAVED)
+    liked = rng.sample(topic, min(len(topic), UPS + SAVED))
     Rating.objects.filter(collection=profile).delete()
     SavedPaper.objects.filter(collection=profile).delete()
     SeenMark.objects.filter(owner=user).delete()
@@ -94,7 +95,7 @@ def _profile(seed: int):  # -> Collection
         [Rating(collection=profile, paper_id=pid, value=Rating.UP) for pid in liked[:UPS]]
         + [
             Rating(collection=profile, paper_id=pid, value=Rating.DOWN)
-            for pid in rng.sample(others, DOWNS)
+            for pid in rng.sample(others, min(len(others), DOWNS))
         ]
     )
     SavedPaper.objects.bulk_create(
@@ -110,14 +111,13 @@ def _profile(seed: int):  # -> Collection
     return profile
 
 
-def _busiest_spec() -> str:
-    """The category with the most papers on the latest day (its list is the longest)."""
+def _busiest_spec(day: date) -> str:
+    """The category with the most papers on `day` (its list is the longest)."""
     from django.db.models import Count
 
-    from coolpapers.interests import foryou
     from coolpapers.papers.models import Announcement, PaperCategory
 
-    ids = Announcement.objects.filter(date=foryou.latest_day()).values("paper_id")
+    ids = Announcement.objects.filter(date=day).values("paper_id")
     row = (
         PaperCategory.objects.filter(paper_id__in=ids)
         .values("category_id")
@@ -136,10 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="loaded when DB is empty")
     parser.add_argument("--requests", type=int, default=60, help="timed requests per kind")
     parser.add_argument("--spec", default="", help="daily list for sort=foryou (default busiest)")
+    parser.add_argument("--date", default="", help="the day ranked (default the latest one)")
     parser.add_argument("--seed", type=int, default=18)
     args = parser.parse_args(argv)
     if args.requests < 1:
         parser.error("--requests must be at least 1")
+    if args.date:
+        try:
+            date.fromisoformat(args.date)
+        except ValueError:
+            parser.error(f"--date {args.date!r} is not a date; use YYYY-MM-DD")
 
     os.environ["COOLPAPERS_DATA_DIR"] = str(Path(args.data_dir).resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coolpapers.settings")
@@ -177,23 +183,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{papers} papers in {connection.vendor}, cache {settings.CACHES['default']['BACKEND']}")
 
     with override_settings(RANKING_TRAINING="sync"):
-        profile = _profile(args.seed)
-    day = foryou.latest_day()
+        profile = _profile(args.seed, args.date)
+    day = date.fromisoformat(args.date) if args.date else foryou.latest_day()
+    dated = f"date={day.isoformat()}&" if args.date else ""  # pages of that day, not today's
+    page_1 = f"/for-you?date={day.isoformat()}" if args.date else "/for-you"
     # Catch-up from the 8th latest announcement day: the 7 days after it, merged.
     since = foryou.days_after(day.replace(year=day.year - 1), limit=8)[0]
     days = foryou.days_after(since)
-    spec = args.spec or _busiest_spec()
+    spec = args.spec or _busiest_spec(day)
     sizes = {
         "page 1": len(foryou.day_candidates(day)),
         "chunk 2": len(foryou.day_candidates(day)),
         "catch-up": len(foryou.days_candidates(days)),
     }
     kinds = {
-        "page 1": "/for-you",
-        "chunk 2": f"/for-you/{profile.pk}/chunk?page=2",
+        "page 1": page_1,
+        "chunk 2": f"/for-you/{profile.pk}/chunk?{dated}page=2",
         "catch-up": f"/for-you/{profile.pk}/catch-up?since={since.isoformat()}",
-        "list sort": f"/arxiv/{spec}?sort=foryou",
-        "page 1 cold": "/for-you",
+        "list sort": f"/arxiv/{spec}?{dated}sort=foryou",
+        "page 1 cold": page_1,
         "catch-up cold": f"/for-you/{profile.pk}/catch-up?since={since.isoformat()}",
     }
     # What the cold kinds delete from the cache: the ranking and the why of its first 25

@@ -11,7 +11,10 @@ PNGs to docs/screenshots/. With --data-dir it serves that data dir with gunicorn
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +40,59 @@ def shots(paper_id: str) -> list[tuple[str, str, dict[str, int], str]]:
         ("search.png", "/arxiv/search?q=difusion+models+for+video", DESKTOP, "light"),
         ("search-help.png", "/arxiv/search", PHONE, "light"),
     ]
+
+
+def reader_shots(browser, base: str) -> list[Path]:
+    """A new reader: sign up, import a BibTeX file of three cs.CL papers, rate two papers of
+    For you; then For you (desktop), the collection (phone, dark) and the digest settings."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{base}/arxiv/cs.CL?date={BUSY_DAY}")
+    ids = page.eval_on_selector_all("article.paper", "els => els.map(e => e.dataset.arxivId)")[:3]
+    page.goto(f"{base}/accounts/signup/")
+    password = secrets.token_urlsafe(16)
+    page.fill("input[name=email]", f"reader-{secrets.token_hex(4)}@example.org")
+    page.fill("input[name=password1]", password)
+    page.fill("input[name=password2]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{base}/library")
+    page.locator("main a[href^='/library/']").first.click()
+    page.wait_for_load_state("networkidle")
+    collection = page.url
+    entries = "".join(
+        f"@misc{{p{i}, title={{?}}, eprint={{{pid}}}, archivePrefix={{arXiv}}}}\n"
+        for i, pid in enumerate(ids)
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".bib", delete=False) as bib:
+        bib.write(entries + "@article{x, title={A paper the site does not hold}}\n")
+    page.click("#import summary")
+    page.set_input_files("#import-file", bib.name)
+    page.locator("#import form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    os.unlink(bib.name)
+    page.goto(f"{base}/for-you")
+    settle(page)
+    for n in (1, 2):
+        page.locator("button.rate-up").nth(n).click()
+        page.wait_for_timeout(500)
+    pictures = [
+        ("foryou.png", "/for-you", DESKTOP, "light"),
+        ("library-dark-phone.png", collection.removeprefix(base), PHONE, "dark"),
+        ("digest.png", collection.removeprefix(base) + "/digest", PHONE, "light"),
+    ]
+    written = []
+    state = context.storage_state()
+    context.close()
+    for name, path, viewport, scheme in pictures:
+        context = browser.new_context(viewport=viewport, color_scheme=scheme, storage_state=state)
+        page = context.new_page()
+        page.goto(base + path)
+        settle(page)
+        page.screenshot(path=str(OUT / name))
+        written.append(OUT / name)
+        context.close()
+    return written
 
 
 def settle(page) -> None:
@@ -80,6 +136,7 @@ def take(base: str) -> list[Path]:
                 page.screenshot(path=str(target))
                 written.append(target)
                 context.close()
+            written += reader_shots(browser, base)
         finally:
             browser.close()
     return written
@@ -97,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.base_url:
             yield args.base_url.rstrip("/")
         else:
+            # No Celery worker here: a rating trains its profile in the request.
+            os.environ["RANKING_TRAINING"] = "sync"
             with served(args.data_dir) as base:
                 yield base
 

@@ -101,23 +101,28 @@ def todays_ranking(
     return ranked if limit is None else ranked[:limit]
 
 
-def _ranking_key(collection: Collection, ids: Sequence[str], kind: str = "order") -> str:
+def _ranking_key(
+    collection: Collection, ids: Sequence[str], kind: str = "order", state: tuple | None = None
+) -> str:
     """The cache key of the profile's order of `ids`: their hash and the profile's ranking
     state (coolpapers.ranking.profiles.ranking_state), so a new 👍/👎, saved paper, keyword,
     training or corpus model is a new key and nothing needs deleting."""
-    digest = hashlib.sha1(repr(ranking_state(collection)).encode())
+    if state is None:
+        state = ranking_state(collection)
+    digest = hashlib.sha1(repr(state).encode())
     digest.update("\n".join(ids).encode())
     return f"foryou:{kind}:{collection.pk}:{digest.hexdigest()}"
 
 
-def ranked_ids(collection: Collection, ids: list[str]) -> list[str]:
+def ranked_ids(collection: Collection, ids: list[str], state: tuple | None = None) -> list[str]:
     """`ids` in the profile's order, best first (no why: cheap enough for a whole day).
 
     Kept in the default cache for RANKING_SECONDS: a page's next chunks, a reload and the
-    For you sort of a list rank the day once, until something the order depends on changes."""
+    For you sort of a list rank the day once, until something the order depends on changes.
+    `state`: the profile's ranking_state when the caller has it already."""
     if not ids:
         return []
-    key = _ranking_key(collection, ids)
+    key = _ranking_key(collection, ids, state=state)
     cached = cache.get(key)
     if isinstance(cached, list):
         return cached
@@ -126,12 +131,14 @@ def ranked_ids(collection: Collection, ids: list[str]) -> list[str]:
     return ordered
 
 
-def explained(collection: Collection, ids: list[str]) -> dict[str, Scored]:
+def explained(
+    collection: Collection, ids: list[str], state: tuple | None = None
+) -> dict[str, Scored]:
     """Score and why of a few papers (a page of them), by id: the why of a window is asked
     for the window alone, not for every paper ranked above it. Cached as ranked_ids is."""
     if not ids:
         return {}
-    key = _ranking_key(collection, ids, "why")
+    key = _ranking_key(collection, ids, "why", state)
     cached = cache.get(key)
     if isinstance(cached, dict):
         return cached

@@ -112,6 +112,7 @@ def _items(
     pages: range,
     days: list[date] | None,
     visit: foryou.Visit,
+    state: tuple,
 ) -> list[ItemPage]:
     """The items of consecutive pages of a ranking, with why, marks and (catch-up) days: all
     read for the shown papers alone, never for the whole ranking."""
@@ -119,7 +120,7 @@ def _items(
     size = len(pages) * PAGE_SIZE
     window = ordered[start : start + size]
     day_of = foryou.days_of(window, days) if days else None
-    scored = foryou.explained(profile, window)
+    scored = foryou.explained(profile, window, state)
     why_ids = {pid for s in scored.values() if s.why for pid in s.why.papers}
     titles = dict(Paper.objects.filter(pk__in=why_ids).values_list("pk", "title"))
     read = foryou.read_ids(request.user, window)
@@ -170,7 +171,9 @@ class Ranking:
     query: dict[str, str]
 
 
-def _ranking(request: HttpRequest, profile: Collection, view: str, visit: foryou.Visit) -> Ranking:
+def _ranking(
+    request: HttpRequest, profile: Collection, view: str, visit: foryou.Visit, state: tuple
+) -> Ranking:
     if view == "catch-up":
         since = _parse_day(request.GET.get("since"), "since")
         if since is None:
@@ -178,13 +181,14 @@ def _ranking(request: HttpRequest, profile: Collection, view: str, visit: foryou
         if since is None:
             return Ranking([], [], view, {})
         days = foryou.days_after(since)
-        ordered = foryou.ranked_ids(profile, foryou.days_candidates(days)) if days else []
+        ordered = foryou.ranked_ids(profile, foryou.days_candidates(days), state) if days else []
         return Ranking(ordered, days, view, {"since": since.isoformat()})
     day = _parse_day(request.GET.get("date"), "date") or foryou.latest_day()
     if day is None:
         return Ranking([], [], view, {})
     query = {"date": day.isoformat()} if request.GET.get("date") else {}
-    return Ranking(foryou.ranked_ids(profile, foryou.day_candidates(day)), [day], view, query)
+    ordered = foryou.ranked_ids(profile, foryou.day_candidates(day), state)
+    return Ranking(ordered, [day], view, query)
 
 
 def _page_urls(profile: Collection, ranking: Ranking, number: int) -> tuple[str, str]:
@@ -222,12 +226,19 @@ def _show(request: HttpRequest, profile_id: int | None, view: str) -> HttpRespon
     if profile is None:
         return render(request, "personal/foryou/page.html", {"profiles": profiles})
     visit = foryou.visit(profile, request.session)
+    state = foryou.ranking_state(profile)  # once: the ranking's and the why's cache keys
     try:
-        ranking = _ranking(request, profile, view, visit)
+        ranking = _ranking(request, profile, view, visit, state)
     except BadInput as error:
         return _bad_request(request, str(error))
     pages = _items(
-        request, profile, ranking.ordered, shown_pages(page_number), _day_map(ranking), visit
+        request,
+        profile,
+        ranking.ordered,
+        shown_pages(page_number),
+        _day_map(ranking),
+        visit,
+        state,
     )
     page = pages[-1]
     if page_number > 1 and not page.entries:
@@ -310,13 +321,20 @@ def _chunk(request: HttpRequest, profile_id: int, view: str) -> HttpResponse:
         if profile is None:
             raise foryou.NoSuchProfile(str(profile_id))
         visit = foryou.visit(profile, request.session)
-        ranking = _ranking(request, profile, view, visit)
+        state = foryou.ranking_state(profile)
+        ranking = _ranking(request, profile, view, visit, state)
     except BadInput as error:
         return _bad_request(request, str(error), fragment=True)
     except foryou.NoSuchProfile:
         return HttpResponse(status=404)
     page = _items(
-        request, profile, ranking.ordered, range(number, number + 1), _day_map(ranking), visit
+        request,
+        profile,
+        ranking.ordered,
+        range(number, number + 1),
+        _day_map(ranking),
+        visit,
+        state,
     )[0]
     if not page.entries:
         return HttpResponse(gettext("This page is empty."), status=404, content_type="text/plain")
