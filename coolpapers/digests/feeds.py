@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
@@ -131,10 +131,7 @@ class ProfileFeed(Feed):
         )
 
     def link(self, obj: DigestSettings) -> str:
-        try:
-            return reverse("foryou:profile", args=[obj.collection_id])
-        except NoReverseMatch:
-            return reverse("foryou:page")
+        return reverse("foryou:profile", args=[obj.collection_id])
 
     def feed_url(self, obj: DigestSettings) -> str:
         return reverse("digests:feed", args=[obj.feed_token])

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext, override
 
@@ -119,10 +119,7 @@ def settings_url(collection: Collection) -> str:
 
 def foryou_url(collection: Collection) -> str:
     """The profile's For you page (the page of all profiles if it has none of its own)."""
-    try:
-        return absolute(reverse("foryou:profile", args=[collection.pk]))
-    except NoReverseMatch:
-        return absolute(reverse("foryou:page"))
+    return absolute(reverse("foryou:profile", args=[collection.pk]))
 
 
 @dataclass(frozen=True)

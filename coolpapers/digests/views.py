@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -24,11 +24,8 @@ NOTICES = ("saved", "feed-new", "feed-revoked")
 RECENT = 7
 
 
-def _url(name: str, *args: object) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
+def _url(name: str, *args: object) -> str:
+    return reverse(name, args=args)
 
 
 def settings_of(collection: Collection) -> DigestSettings:
@@ -61,9 +58,9 @@ def _page(
         "verified": verified,
         "deliveries": list(Delivery.objects.filter(collection=collection)[:RECENT]),
         "notice": request.GET.get("done") if request.GET.get("done") in NOTICES else None,
-        "collection_url": _url("library:collection", collection.pk) or _url("library:collections"),
+        "collection_url": _url("library:collection", collection.pk),
         "email_url": _url("account_email"),
-        "foryou_url": _url("foryou:profile", collection.pk) or _url("foryou:page"),
+        "foryou_url": _url("foryou:profile", collection.pk),
     }
     response = render(request, "digests/settings.html", context, status=status)
     response["Cache-Control"] = "private, no-store"

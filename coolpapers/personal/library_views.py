@@ -8,13 +8,11 @@ another reader's collection is a 404, exactly like a missing one.
 
 from __future__ import annotations
 
-import contextlib
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +22,7 @@ from coolpapers.library import citations, services
 from coolpapers.library.models import Collection, SavedPaper, ensure_default
 from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from coolpapers.papers.models import Paper
+from coolpapers.ranking import profiles
 from coolpapers.rendering.markdown import render_markdown
 
 PAGE_SIZE = 25
@@ -37,22 +36,9 @@ def _collection(request: HttpRequest, pk: int) -> Collection:
     return collection
 
 
-def _digest_url(collection: Collection) -> str | None:
-    """The digest settings page, once the digests app provides it."""
-    try:
-        return reverse("digests:settings", args=[collection.pk])
-    except NoReverseMatch:
-        return None
-
-
 def request_training(collection: Collection) -> None:
     """Retrain the profile after a bulk change (bulk_create sends no signals)."""
-    try:
-        from coolpapers.ranking.profiles import request_training as request
-    except ImportError:  # pragma: no cover - the ranking engine not built yet
-        return
-    with contextlib.suppress(NotImplementedError):  # the interface stub, before the engine
-        request(collection.pk)
+    profiles.request_training(collection.pk)
 
 
 def _redirect(url: str, *, fragment: str = "") -> HttpResponseRedirect:
@@ -153,7 +139,7 @@ def _collection_page(
         },
         "report": report,
         "share_url": share_url,
-        "digest_url": _digest_url(collection),
+        "digest_url": reverse("digests:settings", args=[collection.pk]),
         "max_import_mb": citations.MAX_IMPORT_BYTES // 1048576,
     }
     return render(request, "personal/library/collection.html", context, status=status)

@@ -1,6 +1,5 @@
-"""The ranking of papers by an interest profile (a collection): the interface others call.
-
-INTERFACE (agreed; the ranking helper implements it, others call it):
+"""The ranking of papers by an interest profile (a collection), as For you, its sort, the API
+and the digests call it:
 
     rank(collection, paper_ids, explain=0) -> list[Scored]
         paper_ids ordered by the profile, best first. The `explain` best get `why`
