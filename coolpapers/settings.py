@@ -296,9 +296,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Queues by kind, so one kind of work never waits behind another (README, "Deployment"):
-# "celery" (the default) ingestion jobs and beat's small tasks, "index" the single index
-# writer, "related" and "semantic" keywords, related lists and embeddings, "llm" the
-# FAQ's generation (coolpapers.faq; the compute worker consumes it).
+# "celery" (the default) ingestion jobs, beat's small tasks and digests, "index" the single
+# index writer, "related" and "semantic" keywords, related lists and embeddings, "llm" the
+# FAQ's generation (coolpapers.faq), "profiles" a profile's training after a reader's
+# 👍/👎 (coolpapers.ranking); the default worker serves celery, llm and profiles.
 CELERY_TASK_ROUTES = {
     "search.tasks.*": {"queue": "index"},
     "coolpapers.ops.tasks.repair_index": {"queue": "index"},
@@ -306,12 +307,13 @@ CELERY_TASK_ROUTES = {
     "coolpapers.ops.tasks.repair_related": {"queue": "related"},
     "coolpapers.semantic.tasks.*": {"queue": "semantic"},
     "faq.*": {"queue": "llm"},
-    # Profile training is quick (< 1 s) and follows a reader's clicks: the compute queue.
-    "coolpapers.ranking.tasks.*": {"queue": "related"},
+    # Profile training is quick (< 1 s) and follows a reader's clicks: its own queue, so it
+    # never waits behind hours of related chunks after a bulk import.
+    "coolpapers.ranking.tasks.*": {"queue": "profiles"},
     # Digests: a dispatcher and chunks of readers, on the default queue.
     "coolpapers.digests.tasks.*": {"queue": "celery"},
 }
-CELERY_QUEUES_BY_KIND = ("celery", "index", "related", "semantic", "llm")
+CELERY_QUEUES_BY_KIND = ("celery", "index", "related", "semantic", "llm", "profiles")
 
 # Whole pages (lists, chunks, paper pages, related papers, searches) kept in the cache for
 # this many seconds, or until new data arrives; 0 turns the page cache off.
@@ -334,7 +336,7 @@ RELATED_AUTO = os.environ.get("RELATED_AUTO", "celery")
 # Where the corpus model lives, shared by every worker process (coolpapers.related.store).
 RELATED_MODEL_DIR = DATA_DIR / "related"
 # How an interest profile's model is trained after a rating, save or keywords change:
-# "celery" (coolpapers.ranking.tasks on the "related" queue), "sync" (after the request's
+# "celery" (coolpapers.ranking.tasks on the "profiles" queue), "sync" (after the request's
 # commit, in its process) or "off".
 RANKING_TRAINING = os.environ.get("RANKING_TRAINING", "celery")
 # Seconds after which a rebuild request that never finished may be made again.

@@ -16,7 +16,7 @@ the corpus; its keywords add a BM25 query. A stored model fit on an older corpus
 a training is requested; a profile with no usable model is ranked by the cold start (the
 same weights without the classifier, computed on the spot).
 
-RANKING_TRAINING setting: "celery" (default: the task on the "related" queue), "sync"
+RANKING_TRAINING setting: "celery" (default: the task on the "profiles" queue), "sync"
 (trained in the request, after its commit: tests, a site without workers), "off".
 """
 

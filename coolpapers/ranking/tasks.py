@@ -1,4 +1,4 @@
-"""Celery task (the "related" queue, beside the corpus model it reads): train one profile."""
+"""Celery task (the "profiles" queue, which the default worker serves): train one profile."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""train_profile on a real Celery worker (the "related" queue, the embedded on-disk broker):
+"""train_profile on a real Celery worker (the "profiles" queue, the embedded on-disk broker):
 a rating's training arrives in the database, and a second task of the same burst skips."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def test_training_runs_on_a_real_worker(tmp_path, settings):
     requested = time.time()
     log = tmp_path / "worker.log"
     worker = start_worker(
-        log, queues="related", env={"COOLPAPERS_DATA_DIR": str(data), "REDIS_URL": ""}
+        log, queues="profiles", env={"COOLPAPERS_DATA_DIR": str(data), "REDIS_URL": ""}
     )
     try:
         with producer(options=filesystem_broker(data)) as sender:

@@ -60,8 +60,9 @@ def commands(host: str, port: int, web_workers: int) -> dict[str, list[str]]:
             "-",
             "--no-control-socket",
         ],
-        # Ingestion jobs and beat's small tasks, and the FAQ's answers ("llm").
-        "worker": celery_worker("celery,llm", 2, "worker"),
+        # Ingestion jobs, beat's small tasks and digests, the FAQ's answers ("llm") and the
+        # training of interest profiles after a reader's 👍/👎 ("profiles").
+        "worker": celery_worker("celery,llm,profiles", 2, "worker"),
         # Keywords, related lists and embeddings: never ahead of an ingestion job.
         "compute-worker": celery_worker("related,semantic", 1, "compute"),
         # The search index has one writer: its queue gets a worker with one process.
