@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coolpapers.browse import listing
 from coolpapers.library import citations, services
-from coolpapers.library.models import Collection, SavedPaper, ensure_default
+from coolpapers.library.models import Collection, ReadMark, SavedPaper, ensure_default
 from coolpapers.papers.arxiv_ids import InvalidArxivId, parse_arxiv_id
 from coolpapers.papers.models import Paper
 from coolpapers.ranking import profiles
@@ -79,8 +80,40 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-def _items_page(collection: Collection, sort: str, number: int):
-    paginator = Paginator(services.ordered_items(collection, sort), PAGE_SIZE)
+def _unread_only(request: HttpRequest) -> tuple[bool, str]:
+    """The "unread only" filter (`unread=1`; `0` or nothing: every paper) and, for any other
+    value, the reason it was refused."""
+    raw = request.GET.get("unread", "")
+    if raw in ("", "0", "1"):
+        return raw == "1", ""
+    return False, _(
+        "unread=%(value)s is not a filter: use unread=1 for the unread papers only, "
+        "or leave it out for all of them."
+    ) % {"value": raw[:20]}
+
+
+def _query(sort: str, unread: bool = False) -> str:
+    """The page's own parameters (page number aside), for its links and forms."""
+    params = {}
+    if sort != "added":
+        params["sort"] = sort
+    if unread:
+        params["unread"] = "1"
+    return urlencode(params)
+
+
+def _items_page(
+    collection: Collection, sort: str, number: int, reader=None, *, unread: bool = False
+):
+    """A page of the collection's papers; with `reader`, each with its read mark, read in the
+    page's own query (an EXISTS per row), never a query per card."""
+    items = services.ordered_items(collection, sort)
+    if reader is not None:
+        marks = ReadMark.objects.filter(owner=reader, paper_id=OuterRef("paper_id"))
+        items = items.annotate(is_read=Exists(marks))
+        if unread:
+            items = items.filter(is_read=False)
+    paginator = Paginator(items, PAGE_SIZE)
     try:
         page = paginator.page(number)
     except (EmptyPage, PageNotAnInteger):
@@ -95,6 +128,7 @@ def _items_page(collection: Collection, sort: str, number: int):
             "entry": entries[item.paper_id],
             "note_html": render_markdown(item.note) if item.note else "",
             "number": page.start_index() + i,
+            "read": getattr(item, "is_read", False),
         }
         for i, item in enumerate(items)
         if item.paper_id in entries
@@ -114,10 +148,20 @@ def _collection_page(
     sort = request.GET.get("sort", "added")
     if sort not in SORTS:
         sort = "added"
-    page, rows = _items_page(collection, sort, _page_number(request))
+    unread, refused = _unread_only(request)
+    if refused:
+        errors = {**(errors or {}), "unread": refused}
+        status = 400
+    page, rows = _items_page(collection, sort, _page_number(request), request.user, unread=unread)
     for row in rows:
         row["note_error"] = (errors or {}).get(f"note-{row['item'].paper_id}")
-    count = page.paginator.count
+    shown = page.paginator.count
+    count = SavedPaper.objects.filter(collection=collection).count() if unread else shown
+    query = _query(sort, unread)
+    here = reverse("library:collection", args=[collection.pk])
+    paged = "&".join(filter(None, [query, f"page={page.number}" if page.number > 1 else ""]))
+    if paged:
+        here += "?" + paged
     share_url = (
         request.build_absolute_uri(reverse("library:shared", args=[collection.share_token]))
         if collection.share_token
@@ -129,6 +173,16 @@ def _collection_page(
         "page": page,
         "count": count,
         "sort": sort,
+        "unread": unread,
+        "shown": shown,
+        "query": query,
+        "here": here,
+        "links": {
+            "added": "?sort=added" + ("&unread=1" if unread else ""),
+            "date": "?sort=date" + ("&unread=1" if unread else ""),
+            "all": f"?sort={sort}",
+            "unread": f"?sort={sort}&unread=1",
+        },
         "errors": errors or {},
         "values": values
         or {
@@ -325,7 +379,14 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
     if sort not in SORTS:
         sort = "added"
     page, rows = _items_page(current, sort, _page_number(request))
-    context = {"collection": current, "rows": rows, "page": page, "sort": sort, "token": token}
+    context = {
+        "collection": current,
+        "rows": rows,
+        "page": page,
+        "sort": sort,
+        "query": _query(sort),
+        "token": token,
+    }
     response = render(request, "personal/library/shared.html", context)
     response["Cache-Control"] = "private, no-cache"
     response["X-Robots-Tag"] = "noindex"

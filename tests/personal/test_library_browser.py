@@ -189,3 +189,68 @@ def test_import_report_on_the_page(signed_in, reader, tmp_path, live_server):
     assert page.locator("article.paper").count() == 3
     assert violations(page) == []
     page.screenshot(path=str(SHOTS / "import-report-1280-light.png"), full_page=True)
+
+
+def test_read_marks_on_a_collection_by_keyboard(signed_in, reader):
+    """Mark read / Mark unread in place (library.js → /for-you/read), the unread filter, and
+    the page in both themes at both widths (screenshots into $LIBRARY_SHOTS)."""
+    from coolpapers.library.models import ReadMark
+
+    page = signed_in
+    collection = Collection.objects.create(owner=reader, name="To read")
+    for pid in ["hep-th/9709111", "0704.0001", "2503.11677"]:
+        SavedPaper.objects.create(collection=collection, paper_id=pid)
+    SavedPaper.objects.filter(paper_id="0704.0001").update(note="Skimmed: see **§2**.")
+    ReadMark.objects.create(owner=reader, paper_id="0704.0001")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"/library/{collection.pk}")
+
+    def item(pid):
+        return page.locator(".library-item", has=page.locator(f"article[data-arxiv-id='{pid}']"))
+
+    assert "is-read" in item("0704.0001").get_attribute("class")
+    assert item("0704.0001").locator(".library-read-badge").is_visible()
+    assert not item("2503.11677").locator(".library-read-badge").is_visible()
+
+    button = item("2503.11677").locator(".library-read-button")
+    assert button.inner_text() == "Mark read"
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "el => el.classList.contains('is-read')", arg=item("2503.11677").element_handle()
+    )
+    assert button.inner_text() == "Mark unread"
+    assert (
+        item("2503.11677").locator(".library-read-form [role=status]").inner_text() == "Marked read"
+    )
+    assert page.evaluate("document.activeElement.classList.contains('library-read-button')")
+    assert ReadMark.objects.filter(owner=reader, paper_id="2503.11677").exists()
+    assert violations(page) == []
+
+    page.keyboard.press("Space")  # and back
+    page.wait_for_function(
+        "el => !el.classList.contains('is-read')", arg=item("2503.11677").element_handle()
+    )
+    assert button.inner_text() == "Mark read"
+    assert not ReadMark.objects.filter(owner=reader, paper_id="2503.11677").exists()
+
+    page.get_by_role("link", name="unread only").click()
+    page.wait_for_url("**unread=1")
+    assert page.locator("article.paper").count() == 2
+    assert item("0704.0001").count() == 0
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for width, height in ((1366, 900), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            for name, query in (("read", ""), ("unread", "?unread=1")):
+                page.goto(f"/library/{collection.pk}{query}")
+                assert violations(page) == [], (name, scheme, width)
+                shot = SHOTS / f"collection-{name}-{width}-{scheme}.png"
+                page.screenshot(path=str(shot), full_page=width > 1000)
+                if width < 1000 and name == "read":
+                    item("0704.0001").locator(".saved-note").scroll_into_view_if_needed()
+                    page.screenshot(
+                        path=str(shot.with_name(f"collection-{name}-{width}-{scheme}-card.png"))
+                    )

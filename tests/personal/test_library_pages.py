@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from coolpapers.library.models import Collection, SavedPaper
+from coolpapers.library.models import Collection, ReadMark, SavedPaper
 from tests.library.test_citations import ZOTERO_BIB
 
 pytestmark = pytest.mark.django_db
@@ -254,3 +254,114 @@ def test_the_paper_page_has_save_for_signed_in_readers_only(signed_in, reader, p
     assert signed_in.get("/arxiv/0704.0001")["Cache-Control"] == "private, no-store"
     signed_in.logout()
     assert "action-save" not in client.get("/arxiv/0704.0001").content.decode()
+
+
+def _cards(html: str) -> list[tuple[str, bool]]:
+    """Each card's arXiv id and whether it shows as read, in page order."""
+    return [
+        (pid, "is-read" in classes)
+        for classes, pid in re.findall(
+            r'<div class="library-item([^"]*)" id="saved-\d+">\s*<article[^>]* data-arxiv-id="([^"]+)"',
+            html,
+        )
+    ]
+
+
+def test_read_marks_show_on_the_collection_in_the_pages_own_query(signed_in, reader, papers):
+    collection = Collection.objects.create(owner=reader, name="Mine")
+    for pid in ["hep-th/9709111", "0704.0001", "2503.11677"]:
+        SavedPaper.objects.create(collection=collection, paper_id=pid)
+    ReadMark.objects.create(owner=reader, paper_id="0704.0001")
+    other = get_user_model().objects.create_user(username="o@example.org", email="o@example.org")
+    ReadMark.objects.create(owner=other, paper_id="2503.11677")  # not this reader's mark
+    url = f"/library/{collection.pk}"
+    with CaptureQueriesContext(connection) as few:
+        html = signed_in.get(url).content.decode()
+    assert _cards(html) == [
+        ("2503.11677", False),
+        ("0704.0001", True),
+        ("hep-th/9709111", False),
+    ]
+    assert html.count('class="badge library-read-badge">Read</span>') == 3  # shown by CSS
+    assert re.search(
+        r'action="/for-you/read/0704\.0001">.*?name="next" value="/library/\d+">.*?'
+        r'name="read" value="0"[^>]*>Mark unread</button>',
+        html,
+        re.S,
+    )
+    assert html.count(">Mark read</button>") == 2
+
+    # The marks come with the page's items (an EXISTS per row): no query per card.
+    listed = signed_in.get("/arxiv/cs.CV?date=2025-03-18").content.decode()
+    for pid in re.findall(r'<article[^>]* data-arxiv-id="([^"]+)"', listed)[:3]:
+        SavedPaper.objects.create(collection=collection, paper_id=pid)
+        ReadMark.objects.create(owner=reader, paper_id=pid)
+    with CaptureQueriesContext(connection) as more:
+        html = signed_in.get(url).content.decode()
+    assert len(_cards(html)) == 6 and sum(read for _, read in _cards(html)) == 4
+    marks = [q for q in more.captured_queries if "library_readmark" in q["sql"]]
+    assert len(marks) == 1 and "EXISTS" in marks[0]["sql"].upper()
+    assert len(more.captured_queries) == len(few.captured_queries)
+
+    # The shared page shows no one's read marks.
+    signed_in.post(f"/library/{collection.pk}/share")
+    collection.refresh_from_db()
+    shared = signed_in.get(f"/shared/{collection.share_token}").content.decode()
+    assert "is-read" not in shared and "Mark read" not in shared
+
+
+def test_mark_read_and_unread_from_the_collection(signed_in, reader, papers):
+    collection = Collection.objects.create(owner=reader, name="Mine")
+    SavedPaper.objects.create(collection=collection, paper_id="0704.0001")
+    here = f"/library/{collection.pk}?sort=date&unread=1"
+    # Without scripts: the form posts and comes back to the same page, at the paper.
+    done = signed_in.post("/for-you/read/0704.0001", {"read": "1", "next": here})
+    assert done.status_code == 302 and done["Location"] == f"{here}#0704.0001"
+    assert ReadMark.objects.filter(owner=reader, paper_id="0704.0001").exists()
+    assert _cards(signed_in.get(f"/library/{collection.pk}").content.decode()) == [
+        ("0704.0001", True)
+    ]
+    # With scripts (library.js asks for JSON), and back to unread.
+    undone = signed_in.post(
+        "/for-you/read/0704.0001", {"read": "0"}, headers={"Accept": "application/json"}
+    )
+    assert undone.json() == {"paper": "0704.0001", "read": False}
+    assert not ReadMark.objects.filter(owner=reader).exists()
+    assert _cards(signed_in.get(f"/library/{collection.pk}").content.decode()) == [
+        ("0704.0001", False)
+    ]
+
+
+def test_unread_only_filter(signed_in, reader, papers):
+    collection = Collection.objects.create(owner=reader, name="Mine")
+    for pid in ["hep-th/9709111", "0704.0001", "2503.11677"]:
+        SavedPaper.objects.create(collection=collection, paper_id=pid)
+    ReadMark.objects.create(owner=reader, paper_id="0704.0001")
+    url = f"/library/{collection.pk}"
+    page = signed_in.get(url, {"unread": "1", "sort": "date"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert [pid for pid, _ in _cards(html)] == ["2503.11677", "hep-th/9709111"]
+    assert "3 papers · 2 unread" in html
+    assert 'href="?sort=date&amp;unread=1" aria-current="true">unread only' in html
+    assert 'href="?sort=added&amp;unread=1">recently saved' in html  # sorting keeps the filter
+    assert 'href="?sort=date">all' in html
+    # Forms come back to the filtered page.
+    assert f'action="/library/{collection.pk}/remove/2503.11677?sort=date&amp;unread=1"' in html
+    assert f'name="next" value="/library/{collection.pk}?sort=date&amp;unread=1"' in html
+    assert [pid for pid, _ in _cards(signed_in.get(url, {"unread": "0"}).content.decode())] == [
+        "2503.11677",
+        "0704.0001",
+        "hep-th/9709111",
+    ]
+
+    ReadMark.objects.create(owner=reader, paper_id="2503.11677")
+    ReadMark.objects.create(owner=reader, paper_id="hep-th/9709111")
+    everything_read = signed_in.get(url, {"unread": "1"}).content.decode()
+    assert _cards(everything_read) == []
+    assert "You have read every paper of this collection." in everything_read
+
+    refused = signed_in.get(url, {"unread": "yes"})
+    assert refused.status_code == 400
+    assert "unread=yes is not a filter: use unread=1" in refused.content.decode()
+    assert len(_cards(refused.content.decode())) == 3  # the page, unfiltered, with the reason

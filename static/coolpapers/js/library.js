@@ -7,6 +7,7 @@
  * (POST /api/collections/<id>/papers, DELETE /api/collections/<id>/papers/<arXiv id>), and a
  * field to make a new collection with the paper in it. The CSRF token comes from /csrf as for
  * stars (browse.js). Escape or a click elsewhere closes the menu and focus returns to [Save].
+ * On a collection's page, Mark read / Mark unread is sent in place (no-script: the form posts).
  */
 (function () {
   "use strict";
@@ -287,6 +288,44 @@
       event.preventDefault();
       target.click();
     }
+  });
+
+  // Mark read / Mark unread on a collection's papers (the For you pages' read endpoint): the
+  // form, sent with its own CSRF token, answers JSON; the card is dimmed or not in place.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches("form.library-read-form")) return;
+    event.preventDefault();
+    const button = form.querySelector(".library-read-button");
+    const status = form.querySelector("[role=status]");
+    const data = new FormData(form);
+    data.set("read", button.value);
+    form.setAttribute("aria-busy", "true");
+    fetch(form.action, {
+      method: "POST",
+      body: data,
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) throw new Error(body.detail || String(response.status));
+          return body;
+        });
+      })
+      .then(function (body) {
+        const item = form.closest(".library-item");
+        if (item) item.classList.toggle("is-read", body.read);
+        button.value = body.read ? "0" : "1";
+        button.textContent = body.read ? button.dataset.labelUnread : button.dataset.labelRead;
+        status.className = "visually-hidden";
+        status.textContent = body.read ? t("Marked read") : t("Marked unread");
+      })
+      .catch(function (error) {
+        status.className = "library-read-error notice-error";
+        status.textContent = t("Not saved:") + " " + error.message;
+      })
+      .finally(function () { form.removeAttribute("aria-busy"); });
   });
 
   function start() {
