@@ -34,7 +34,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from bench import DEFAULT_CORPUS
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     dated = f"date={day.isoformat()}&" if args.date else ""  # pages of that day, not today's
     page_1 = f"/for-you?date={day.isoformat()}" if args.date else "/for-you"
     # Catch-up from the 8th latest announcement day: the 7 days after it, merged.
-    since = foryou.days_after(day.replace(year=day.year - 1), limit=8)[0]
+    since = foryou.days_after(day - timedelta(days=366), limit=8)[0]
     days = foryou.days_after(since)
     spec = args.spec or _busiest_spec(day)
     sizes = {

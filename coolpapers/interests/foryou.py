@@ -8,7 +8,7 @@ it, read and seen marks, and the visits the catch-up view counts from.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -101,50 +101,60 @@ def todays_ranking(
     return ranked if limit is None else ranked[:limit]
 
 
+# ranked_ids' and explained's `state` when the caller did not read it: they read it then.
+UNREAD: Any = ("unread",)
+
+
 def _ranking_key(
-    collection: Collection, ids: Sequence[str], kind: str = "order", state: tuple | None = None
-) -> str:
-    """The cache key of the profile's order of `ids`: their hash and the profile's ranking
-    state (coolpapers.ranking.profiles.ranking_state), so a new 👍/👎, saved paper, keyword,
-    training or corpus model is a new key and nothing needs deleting."""
-    if state is None:
+    collection: Collection, ids: Sequence[str], kind: str = "order", state: Any = UNREAD
+) -> str | None:
+    """The cache key of the profile's order (or why) of `ids`: their hash and the profile's
+    ranking state (coolpapers.ranking.profiles.ranking_state), so a new 👍/👎, saved paper,
+    keyword, training or corpus model is a new key and nothing needs deleting. None: not to
+    be cached (a training is due)."""
+    if state is UNREAD:
         state = ranking_state(collection)
+    if state is None:
+        return None
     digest = hashlib.sha1(repr(state).encode())
     digest.update("\n".join(ids).encode())
     return f"foryou:{kind}:{collection.pk}:{digest.hexdigest()}"
 
 
-def ranked_ids(collection: Collection, ids: list[str], state: tuple | None = None) -> list[str]:
+def _cached(key: str | None, compute: Callable[[], Any]) -> Any:
+    if key is None:
+        return compute()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, RANKING_SECONDS)
+    return found
+
+
+def ranked_ids(collection: Collection, ids: list[str], state: Any = UNREAD) -> list[str]:
     """`ids` in the profile's order, best first (no why: cheap enough for a whole day).
 
     Kept in the default cache for RANKING_SECONDS: a page's next chunks, a reload and the
-    For you sort of a list rank the day once, until something the order depends on changes.
-    `state`: the profile's ranking_state when the caller has it already."""
+    For you sort of a list rank the day once, until something the order depends on changes
+    (never while a training is due). `state`: the profile's ranking_state, when the caller
+    has read it already."""
     if not ids:
         return []
-    key = _ranking_key(collection, ids, state=state)
-    cached = cache.get(key)
-    if isinstance(cached, list):
-        return cached
-    ordered = [scored.arxiv_id for scored in rank(collection, ids, explain=0)]
-    cache.set(key, ordered, RANKING_SECONDS)
-    return ordered
+    return _cached(
+        _ranking_key(collection, ids, "order", state),
+        lambda: [scored.arxiv_id for scored in rank(collection, ids, explain=0)],
+    )
 
 
-def explained(
-    collection: Collection, ids: list[str], state: tuple | None = None
-) -> dict[str, Scored]:
+def explained(collection: Collection, ids: list[str], state: Any = UNREAD) -> dict[str, Scored]:
     """Score and why of a few papers (a page of them), by id: the why of a window is asked
     for the window alone, not for every paper ranked above it. Cached as ranked_ids is."""
     if not ids:
         return {}
-    key = _ranking_key(collection, ids, "why", state)
-    cached = cache.get(key)
-    if isinstance(cached, dict):
-        return cached
-    found = {scored.arxiv_id: scored for scored in rank(collection, ids, explain=len(ids))}
-    cache.set(key, found, RANKING_SECONDS)
-    return found
+    return _cached(
+        _ranking_key(collection, ids, "why", state),
+        lambda: {scored.arxiv_id: scored for scored in rank(collection, ids, explain=len(ids))},
+    )
 
 
 def foryou_hits(

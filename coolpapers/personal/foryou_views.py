@@ -112,7 +112,7 @@ def _items(
     pages: range,
     days: list[date] | None,
     visit: foryou.Visit,
-    state: tuple,
+    state: tuple | None,
 ) -> list[ItemPage]:
     """The items of consecutive pages of a ranking, with why, marks and (catch-up) days: all
     read for the shown papers alone, never for the whole ranking."""
@@ -172,7 +172,7 @@ class Ranking:
 
 
 def _ranking(
-    request: HttpRequest, profile: Collection, view: str, visit: foryou.Visit, state: tuple
+    request: HttpRequest, profile: Collection, view: str, visit: foryou.Visit, state: tuple | None
 ) -> Ranking:
     if view == "catch-up":
         since = _parse_day(request.GET.get("since"), "since")

@@ -341,32 +341,38 @@ def _stored(collection: Collection, model: CorpusModel) -> tuple[ProfileModel | 
     return stored, changed
 
 
-def ranking_state(collection: Collection) -> tuple:
+def ranking_state(collection: Collection) -> tuple | None:
     """A token that changes whenever rank() may order the same ids differently, for callers
     that cache a ranking (coolpapers.interests.foryou): the corpus model (version, rows), the
     stored model (trained_at), the embedding model it uses, and the profile's ratings, saved
-    papers and keywords (a cold start ranks by them; a change also makes a training due,
-    which rank() requests). Three small queries, no weights read."""
+    papers and keywords. None while a training is due (no model yet, another corpus, or the
+    profile changed since): the order changes when it lands, and rank() keeps asking for it,
+    so such a ranking is not to be cached. Three small queries, no weights read."""
     model = store.current_model()
     if model is None:
         return ("no corpus model",)
     stored = (
         ProfileModel.objects.filter(collection=collection)
-        .values_list("trained_at", "corpus_version", "semantic_model")
+        .values_list(
+            "trained_at", "corpus_version", "semantic_model", "ratings", "saved", "keywords"
+        )
         .first()
     )
-    semantic = _semantic_key() if stored and stored[2] else ""
+    if stored is None or stored[1] != model.version:
+        return None
     ratings = Rating.objects.filter(collection=collection).aggregate(
         n=Count("pk"), at=Max("rated_at")
     )
     saved = SavedPaper.objects.filter(collection=collection).aggregate(
         n=Count("pk"), at=Max("added_at")
     )
+    if (ratings["n"], saved["n"], collection.keywords) != stored[3:]:
+        return None
     return (
         model.version,
         len(model.paper_ids),
-        *(stored or ("", "", "")),
-        semantic,
+        stored[0],
+        _semantic_key() if stored[2] else "",
         ratings["n"],
         ratings["at"],
         saved["n"],
