@@ -20,7 +20,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, ngettext, override
 
 from coolpapers.library.models import Collection
 from coolpapers.papers.models import Paper
@@ -170,7 +170,11 @@ def build_message(
             "foryou_url": foryou_url(collection),
             "site_url": settings.SITE_URL,
         }
-        subject = gettext("%(count)d papers for you in “%(profile)s” · %(day)s") % {
+        subject = ngettext(
+            "%(count)d paper for you in “%(profile)s” · %(day)s",
+            "%(count)d papers for you in “%(profile)s” · %(day)s",
+            len(entries),
+        ) % {
             "count": len(entries),
             "profile": collection.name,
             "day": day_text,
