@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from coolpapers.ranking.learn import SEMANTIC_WEIGHT, unit_dense, unit_rows
 from coolpapers.related.corpus import CorpusModel
+from coolpapers.related.keywords import absorb
 from coolpapers.related.tokens import analyze
 
 
@@ -89,12 +90,7 @@ def words_of(model: CorpusModel, columns: Sequence[int], n: int) -> list[str]:
         term = model.terms[column]
         if term in chosen:
             continue
-        if " " in term:
-            parts = term.split(" ")
-            chosen = [c for c in chosen if c not in parts]
-        elif any(term in c.split(" ") for c in chosen if " " in c):
-            continue
-        chosen.append(term)
+        chosen = absorb(chosen, term) or chosen
         if len(chosen) == n:
             break
     return chosen

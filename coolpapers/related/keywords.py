@@ -16,6 +16,17 @@ KEYWORDS = 10
 MIN_KEYWORD_DF = 2
 
 
+def absorb(chosen: list[str], term: str) -> list[str] | None:
+    """`chosen` with `term` added, a phrase absorbing the words it is made of; None when a
+    chosen phrase already holds the word."""
+    if " " in term:
+        parts = term.split(" ")
+        return [*(c for c in chosen if c not in parts), term]
+    if any(term in c.split(" ") for c in chosen if " " in c):
+        return None
+    return [*chosen, term]
+
+
 def select_keywords(
     terms: Sequence[str],
     weights: Sequence[float],
@@ -31,10 +42,5 @@ def select_keywords(
             break
         if not written(surface(term)):
             continue
-        if " " in term:
-            parts = term.split(" ")
-            chosen = [c for c in chosen if c not in parts]
-        elif any(term in c.split(" ") for c in chosen if " " in c):
-            continue
-        chosen.append(term)
+        chosen = absorb(chosen, term) or chosen
     return [surface(term) for term in chosen]
