@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
@@ -55,8 +56,16 @@ def invalidate(**_: Any) -> None:
 
 
 def _signed_in(request: HttpRequest) -> bool:
+    """Whether the request comes from a signed-in reader. Without a session cookie nothing is
+    read; with one the session is, and a database that cannot answer (an outage) makes the
+    reader anonymous, so the cached page, which holds nothing personal, is still served."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
     user = getattr(request, "user", None)
-    return bool(user is not None and user.is_authenticated)
+    try:
+        return bool(user is not None and user.is_authenticated)
+    except DatabaseError:
+        return False
 
 
 def _canonical_query(request: HttpRequest, params: tuple[str, ...]) -> QueryDict:

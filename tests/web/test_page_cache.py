@@ -127,3 +127,21 @@ def test_junk_query_strings_share_the_page_of_the_canonical_one(client, sample):
     assert client.get(LIST + "&sort=stars")["X-Page-Cache"] == "miss"
     assert client.get("/arxiv/2503.11685?x=1")["X-Page-Cache"] == "miss"
     assert client.get("/arxiv/2503.11685?y=2")["X-Page-Cache"] == "hit"
+
+
+def test_a_session_cookie_needs_no_database_for_a_cached_page(client, sample, monkeypatch):
+    """A reader with a session cookie is looked up (signed-in readers' pages are their own),
+    but when the database cannot answer, the cached page, which holds nothing personal, is
+    served rather than a 503."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+
+    assert client.get(LIST)["X-Page-Cache"] == "miss"
+    client.cookies["sessionid"] = "a" * 32
+
+    def down(self):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(SessionStore, "load", down)
+    response = client.get(LIST)
+    assert response.status_code == 200 and response["X-Page-Cache"] == "hit"
