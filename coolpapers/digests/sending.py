@@ -2,7 +2,7 @@
 
 The dispatcher (tasks.dispatch_digests, run by beat) picks the latest announcement day once
 its harvest is over, and sends the profiles that have not had it to workers in chunks; a
-chunk ranks each profile's day (as interests.foryou.todays_ranking) and sends every message
+chunk ranks each profile's day (interests.foryou.todays_ranking) and sends every message
 through one SMTP connection. A Delivery row per (profile, day), created before the message
 leaves, makes every step safe to repeat.
 """
@@ -28,7 +28,6 @@ from coolpapers.interests import foryou
 from coolpapers.jobs.status import ACTIVE_STATUSES
 from coolpapers.papers.models import Paper
 from coolpapers.papers.schedule import latest_announcement
-from coolpapers.ranking.profiles import rank
 
 log = logging.getLogger(__name__)
 
@@ -218,8 +217,7 @@ def send_chunk(day: date, collection_ids: list[int], connection=None) -> ChunkRe
         .values_list("collection_id", flat=True)
     )
     verified = verified_owner_ids({row.collection.owner_id for row in rows})
-    # foryou.todays_ranking(profile, day, size, explain=size) for each profile, with the
-    # day's papers read once for the chunk rather than once per reader.
+    # The day's papers read once for the chunk rather than once per reader.
     candidates = foryou.day_candidates(day)
     papers = _Papers()
     sent: list[Delivery] = []  # marked sent in batches: their rows say "sending" till then
@@ -242,7 +240,9 @@ def send_chunk(day: date, collection_ids: list[int], connection=None) -> ChunkRe
                     _finish(delivery, Delivery.SKIPPED)
                 result.skipped += 1
                 continue
-            ranked = rank(collection, candidates, explain=row.size)[: row.size]
+            ranked = foryou.todays_ranking(
+                collection, day, row.size, explain=row.size, candidates=candidates
+            )
             delivery = claim(collection.pk, day)
             if delivery is None:
                 result.already += 1

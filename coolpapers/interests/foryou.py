@@ -94,10 +94,17 @@ def days_of(ids: Iterable[str], days: Sequence[date]) -> dict[str, date]:
 
 
 def todays_ranking(
-    collection: Collection, day: date, limit: int | None = None, explain: int = 0
+    collection: Collection,
+    day: date,
+    limit: int | None = None,
+    explain: int = 0,
+    candidates: list[str] | None = None,
 ) -> list[Scored]:
-    """The day's papers ranked by the profile, best first; the `explain` best get their why."""
-    ranked = rank(collection, day_candidates(day), explain=explain)
+    """The day's papers ranked by the profile, best first; the `explain` best get their why.
+    `candidates`: the day's papers when the caller read them once for many profiles."""
+    if candidates is None:
+        candidates = day_candidates(day)
+    ranked = rank(collection, candidates, explain=explain)
     return ranked if limit is None else ranked[:limit]
 
 
