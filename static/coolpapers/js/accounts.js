@@ -14,27 +14,14 @@
 
   const gettext = window.gettext || function (text) { return text; };
 
-  const COUNTS_KEY = "coolpapers:interests";
-  const PREFER_KEY = "coolpapers:prefer";
-  const LIKED_KEY = "coolpapers:liked";
+  // interests.js (every page loads it first) owns the storage and its keys.
+  const stored = window.CoolPapersInterests;
+  const load = stored.load;
+  const save = stored.save;
+  const COUNTS_KEY = stored.keys.counts;
+  const PREFER_KEY = stored.keys.prefer;
+  const LIKED_KEY = stored.keys.liked;
   const CLOUD_OFFER = 20;
-
-  function load(key, fallback) {
-    try {
-      const value = JSON.parse(window.localStorage.getItem(key));
-      return value === null ? fallback : value;
-    } catch (error) {
-      return fallback;
-    }
-  }
-
-  function save(key, value) {
-    try {
-      window.localStorage.setItem(key, JSON.stringify(value));
-    } catch (error) {
-      // Storage full or disabled: the offer simply comes again.
-    }
-  }
 
   function squash(word) {
     return String(word).replace(/,/g, " ").trim().replace(/\s+/g, " ");

@@ -243,4 +243,11 @@
   } else {
     start();
   }
+
+  // What this browser keeps, for the account pages' merge offer (accounts.js).
+  window.CoolPapersInterests = {
+    load: load,
+    save: save,
+    keys: { counts: COUNTS_KEY, prefer: PREFER_KEY, liked: LIKED_KEY },
+  };
 })();
