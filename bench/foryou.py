@@ -36,6 +36,7 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from unittest import mock
 
 from bench import DEFAULT_CORPUS
 from bench.results import record
@@ -147,9 +148,18 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             parser.error(f"--date {args.date!r} is not a date; use YYYY-MM-DD")
 
-    os.environ["COOLPAPERS_DATA_DIR"] = str(Path(args.data_dir).resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coolpapers.settings")
-    os.environ["PAGE_CACHE_SECONDS"] = "0"
+    # The settings Django reads at setup; put back afterwards, so a caller in the same process
+    # (the test of this bench) hands no page-cache-less environment to what it starts next.
+    environment = {
+        "COOLPAPERS_DATA_DIR": str(Path(args.data_dir).resolve()),
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "coolpapers.settings"),
+        "PAGE_CACHE_SECONDS": "0",
+    }
+    with mock.patch.dict(os.environ, environment):
+        return _measure(args)
+
+
+def _measure(args: argparse.Namespace) -> int:
     import django
 
     django.setup()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -98,6 +99,36 @@ def fixture_server() -> Iterator[FixtureServer]:
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
+
+
+_ENVIRONMENT_KEY = pytest.StashKey[dict[str, str]]()
+
+
+def _environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    item.stash[_ENVIRONMENT_KEY] = _environment()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """A test leaves os.environ as it found it, once its fixtures are torn down: processes
+    started by later tests (the stack's gunicorn and workers) inherit it, and a leaked
+    PAGE_CACHE_SECONDS=0 once turned the page cache off for a test far away. The environment
+    is put back and the leak is an error of the test that made it."""
+    result = yield
+    before, after = item.stash.get(_ENVIRONMENT_KEY, None), _environment()
+    if before is not None and after != before:
+        for name in after.keys() - before.keys():
+            del os.environ[name]
+        os.environ.update(before)
+        leaked = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        raise AssertionError(f"the test left os.environ changed: {', '.join(leaked)}")
+    return result
 
 
 @pytest.fixture(autouse=True)
