@@ -218,6 +218,15 @@ else:
             "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FILE_CACHE_MAX_ENTRIES", "3000"))},
         }
     }
+# The parts of paper cards that are the same for every reader (coolpapers.browse's
+# {% paper_fragment %}), in each process's memory: keyed by the paper's content, so they never
+# need invalidating, and read 25 times a page, which a network or file round trip would eat.
+# About 2 KB each: 10,000 of them (a few days of papers, two parts each) are ~20 MB a process.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "paper-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 10000},
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 BROKER_DIR = DATA_DIR / "broker"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -101,11 +103,21 @@ def fixture_server() -> Iterator[FixtureServer]:
     server.httpd.server_close()
 
 
-_ENVIRONMENT_KEY = pytest.StashKey[dict[str, str]]()
+_ENVIRONMENT_KEY = pytest.StashKey[dict[str, str | None]]()
+_READ = re.compile(r'(?:environ\.get|environ\[|getenv|env_bool|env_list)\(?\s*"([A-Z0-9_]+)"')
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def _environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+@lru_cache(maxsize=1)
+def _site_variables() -> frozenset[str]:
+    """The environment variables the site's own code reads (settings, engines, gunicorn)."""
+    sources = [*ROOT.glob("coolpapers/**/*.py"), *ROOT.glob("search/**/*.py")]
+    sources.append(ROOT / "gunicorn.conf.py")
+    return frozenset(name for path in sources for name in _READ.findall(path.read_text()))
+
+
+def _environment() -> dict[str, str | None]:
+    return {name: os.environ.get(name) for name in _site_variables()}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -116,17 +128,20 @@ def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
-    """A test leaves os.environ as it found it, once its fixtures are torn down: processes
-    started by later tests (the stack's gunicorn and workers) inherit it, and a leaked
-    PAGE_CACHE_SECONDS=0 once turned the page cache off for a test far away. The environment
-    is put back and the leak is an error of the test that made it."""
+    """A test leaves the site's environment variables as it found them, once its fixtures are
+    torn down: processes started by later tests (the stack's gunicorn and workers) inherit
+    them, and a leaked PAGE_CACHE_SECONDS=0 once turned the page cache off for a test far
+    away. They are put back and the leak is an error of the test that made it. (Libraries'
+    own variables, such as torch's or Hugging Face's, are theirs to set.)"""
     result = yield
     before, after = item.stash.get(_ENVIRONMENT_KEY, None), _environment()
     if before is not None and after != before:
-        for name in after.keys() - before.keys():
-            del os.environ[name]
-        os.environ.update(before)
-        leaked = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        leaked = sorted(name for name in before if before[name] != after[name])
         raise AssertionError(f"the test left os.environ changed: {', '.join(leaked)}")
     return result
 

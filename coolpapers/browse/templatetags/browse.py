@@ -6,15 +6,19 @@ renders 25 papers with up to thousands of authors, and template loops cost sever
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlencode
 
 from django import template
+from django.core.cache import InvalidCacheBackendError, caches
+from django.core.cache.backends.base import BaseCache
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from coolpapers.browse.listing import CategoryChip
 from coolpapers.papers.arxiv_ids import abs_url
@@ -201,3 +205,58 @@ def word_list(words: list[str]) -> SafeString:
         first=head,
         last=items[-1],
     )
+
+
+class PaperFragmentNode(template.Node):
+    """`{% paper_fragment "name" paper [more…] %}…{% endpaper_fragment %}`: a part of a paper's card
+    that is the same for every reader, rendered once per paper, content and language.
+
+    A For you page renders its 25 cards for each reader (signed-in pages are never page
+    cached), and Django's template engine spends about a millisecond on each card's facts,
+    authors and abstract. The key holds the paper's content hash and modification time, so an
+    ingested change makes a new key and no invalidation is needed; `more` are values the
+    fragment also depends on (a search's highlighted abstract). Fragments live in the
+    `template_fragments` cache (each process's memory), else the default one.
+    """
+
+    def __init__(self, nodelist: template.NodeList, name: str, paper: Any, more: list[Any]):
+        self.nodelist, self.name, self.paper, self.more = nodelist, name, paper, more
+
+    def render(self, context: template.Context) -> str:
+        paper = self.paper.resolve(context)
+        parts = [
+            self.name,
+            paper.pk,
+            paper.content_hash,
+            paper.modified_at.isoformat() if paper.modified_at else "",
+            get_language() or "",
+            *(str(value.resolve(context)) for value in self.more),
+        ]
+        key = "card:" + hashlib.md5("\0".join(parts).encode(), usedforsecurity=False).hexdigest()
+        store = fragment_cache()
+        html = store.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            store.set(key, html, FRAGMENT_SECONDS)
+        return html
+
+
+FRAGMENT_SECONDS = 24 * 3600
+
+
+def fragment_cache() -> BaseCache:
+    try:
+        return caches["template_fragments"]
+    except InvalidCacheBackendError:
+        return caches["default"]
+
+
+@register.tag
+def paper_fragment(parser: template.base.Parser, token: template.base.Token) -> PaperFragmentNode:
+    bits = token.split_contents()
+    if len(bits) < 3 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError('{% paper_fragment "name" paper [more…] %}')
+    nodelist = parser.parse(("endpaper_fragment",))
+    parser.delete_first_token()
+    values = [parser.compile_filter(bit) for bit in bits[2:]]
+    return PaperFragmentNode(nodelist, bits[1][1:-1], values[0], values[1:])
